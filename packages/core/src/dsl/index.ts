@@ -1,0 +1,4 @@
+export * from "./kinds";
+export { type ColumnMeta, decimal, identifier, utcTimestamp } from "./primitives";
+export * from "./records";
+export * from "./validate";

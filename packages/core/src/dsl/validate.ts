@@ -1,0 +1,71 @@
+import type { z } from "zod";
+import { QiError } from "../errors/qi-error";
+import { err, ok, type Result } from "../result/result";
+import { RECORD_KIND_DEFINITIONS, type RecordKind, type RecordOfKind } from "./kinds";
+
+/** One problem with one input, with the path of the field at fault (`usdPrice`, `coins[2]`). */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** Renders a zod path as `a.b[2].c`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let text = "";
+  for (const segment of path) {
+    if (typeof segment === "number") text += `[${segment}]`;
+    else text += text ? `.${String(segment)}` : String(segment);
+  }
+  return text;
+}
+
+export function issuesOf(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+}
+
+export function describeIssues(issues: readonly FieldIssue[]): string {
+  return issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
+}
+
+/** Validates and normalises one record of the given kind. */
+export function validateRecord<K extends RecordKind>(
+  kind: K,
+  input: unknown,
+): Result<RecordOfKind[K], QiError> {
+  const parsed = RECORD_KIND_DEFINITIONS[kind].schema.safeParse(input);
+  if (parsed.success) return ok(parsed.data as RecordOfKind[K]);
+  const issues = issuesOf(parsed.error);
+  return err(
+    new QiError({
+      code: "VALIDATION_FAILED",
+      message: `invalid ${kind} record: ${describeIssues(issues)}`,
+      category: "VALIDATION",
+      retryable: false,
+      context: { kind, issues },
+    }),
+  );
+}
+
+export interface InvalidRecord {
+  index: number;
+  input: unknown;
+  error: QiError;
+}
+
+/** Validates a batch; valid records keep their order, invalid ones are reported with their index. */
+export function validateRecords<K extends RecordKind>(
+  kind: K,
+  inputs: readonly unknown[],
+): { valid: RecordOfKind[K][]; validIndexes: number[]; invalid: InvalidRecord[] } {
+  const valid: RecordOfKind[K][] = [];
+  const validIndexes: number[] = [];
+  const invalid: InvalidRecord[] = [];
+  inputs.forEach((input, index) => {
+    const result = validateRecord(kind, input);
+    if (result.ok) {
+      valid.push(result.value);
+      validIndexes.push(index);
+    } else invalid.push({ index, input, error: result.error.withContext({ index }) });
+  });
+  return { valid, validIndexes, invalid };
+}

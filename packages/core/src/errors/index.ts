@@ -1,0 +1,2 @@
+export * from "./qi-error";
+export { REDACTED, redactConfig, redactSecrets } from "./redact";
