@@ -134,7 +134,8 @@ export interface TargetHandlers {
   connect?(): Promise<void>;
   disconnect?(): Promise<void>;
   healthCheck?(): Promise<HealthStatus>;
-  write(kind: RecordKind, records: readonly MarketRecord[]): Promise<WriteOutcome | undefined>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that wrote everything returns nothing.
+  write(kind: RecordKind, records: readonly MarketRecord[]): Promise<WriteOutcome | void>;
   /** Flush anything buffered; called before stop and at the end of a bounded run. */
   flush?(): Promise<void>;
   writeDeadLetters?(letters: readonly DeadLetter[]): Promise<void>;
