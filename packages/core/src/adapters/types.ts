@@ -139,6 +139,18 @@ export interface TargetHandlers {
   /** Flush anything buffered; called before stop and at the end of a bounded run. */
   flush?(): Promise<void>;
   writeDeadLetters?(letters: readonly DeadLetter[]): Promise<void>;
+  /** Offers this target's storage for source checkpoints (`state: { store: target, target: <id> }`). */
+  stateStore?(): StateStore | Promise<StateStore>;
+}
+
+/**
+ * Where source checkpoints are kept between runs. The runtime saves a checkpoint
+ * only after every target routed from the source has written the batch it ends.
+ */
+export interface StateStore {
+  load(pipelineName: string, sourceId: string): Promise<Checkpoint | undefined>;
+  save(pipelineName: string, sourceId: string, checkpoint: Checkpoint): Promise<void>;
+  close?(): Promise<void>;
 }
 
 interface AdapterDefinitionBase<Config> {
