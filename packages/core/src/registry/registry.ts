@@ -3,6 +3,7 @@ import { pathToFileURL } from "node:url";
 import type { AdapterDefinition, SourceDefinition, TargetDefinition } from "../adapters/types";
 import { QiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
+import { BUILTIN_ADAPTERS } from "../builtin/index";
 import { checkAdapter, isAdapterDefinition } from "./shape";
 
 export type AdapterRole = "source" | "target";
@@ -195,14 +196,18 @@ export function defaultRegistry(): AdapterRegistry {
   if (existing instanceof AdapterRegistry) return existing;
   if (existing && typeof (existing as AdapterRegistry).register === "function")
     return existing as AdapterRegistry;
-  const created = new AdapterRegistry();
+  const created = createRegistry();
   holder[DEFAULT_KEY] = created;
   return created;
 }
 
-/** A new, empty registry, for embedding without globals. */
+/**
+ * A new registry holding the built-in adapters (synthetic, memory, file) and the
+ * given ones, for embedding without globals.
+ */
 export function createRegistry(...definitions: AdapterDefinition[]): AdapterRegistry {
   const registry = new AdapterRegistry();
+  for (const builtin of BUILTIN_ADAPTERS) registry.register(builtin, "built in");
   for (const definition of definitions) {
     const result = registry.register(definition);
     if (!result.ok) throw result.error;

@@ -1,0 +1,216 @@
+import type {
+  AdapterContext,
+  Checkpoint,
+  HealthStatus,
+  OHLCVQuery,
+  ReadOptions,
+  SourceBatch,
+  SourceDefinition,
+  SourceHandlers,
+  TimeRange,
+} from "../adapters/types";
+import { QiError, toQiError } from "../errors/qi-error";
+import type { RecordKind, RecordOfKind } from "../dsl/kinds";
+import type { CryptoMarketAnalytics, CryptoOHLCV, CryptoPrice } from "../dsl/records";
+import { describeIssues, validateRecord, validateRecords } from "../dsl/validate";
+import { err, ok, type Result } from "../result/result";
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry";
+import { adapterBug, capabilityMissing } from "./target";
+
+export interface SourceOptions {
+  retry?: RetryPolicy;
+  onRead?: (event: { operation: string; records: number; seconds: number; failed: boolean }) => void;
+}
+
+/**
+ * A source as users and the runtime see it: the adapter's handlers wrapped with
+ * validation of what the provider returned, error mapping, retries and metrics.
+ */
+export class Source {
+  readonly id: string;
+  readonly name: string;
+  private connected = false;
+
+  constructor(
+    readonly definition: SourceDefinition,
+    readonly handlers: SourceHandlers,
+    private readonly context: AdapterContext,
+    private readonly options: SourceOptions = {},
+  ) {
+    this.id = context.id;
+    this.name = definition.name;
+  }
+
+  static async create(
+    definition: SourceDefinition,
+    config: unknown,
+    context: AdapterContext,
+    options: SourceOptions = {},
+  ): Promise<Result<Source, QiError>> {
+    try {
+      const handlers = await definition.create(config, context);
+      if (!handlers || typeof handlers !== "object") return err(adapterBug(definition.name, "create() returned no handlers"));
+      return ok(new Source(definition, handlers, context, options));
+    } catch (thrown) {
+      return err(toQiError(thrown, { message: `source "${context.id}" (${definition.name}) could not be created` }));
+    }
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  get canStream(): boolean {
+    return typeof this.handlers.read === "function";
+  }
+
+  async connect(): Promise<Result<void, QiError>> {
+    if (this.connected) return ok(undefined);
+    const result = await this.call("connect", async () => this.handlers.connect?.());
+    if (result.ok) this.connected = true;
+    return result;
+  }
+
+  async disconnect(): Promise<Result<void, QiError>> {
+    if (!this.connected) return ok(undefined);
+    this.connected = false;
+    return this.call("disconnect", async () => this.handlers.disconnect?.());
+  }
+
+  async healthCheck(): Promise<HealthStatus> {
+    if (!this.handlers.healthCheck) return { status: this.connected ? "healthy" : "unhealthy" };
+    const started = performance.now();
+    try {
+      const status = await this.handlers.healthCheck();
+      return { latencyMs: performance.now() - started, ...status };
+    } catch (thrown) {
+      return { status: "unhealthy", message: toQiError(thrown).message };
+    }
+  }
+
+  /** The streaming read the runtime drives. */
+  read(options: ReadOptions): AsyncIterable<SourceBatch> {
+    if (!this.handlers.read) throw capabilityMissing(this.id, this.name, "streaming reads (read)");
+    return this.handlers.read(options);
+  }
+
+  async commit(checkpoint: Checkpoint): Promise<Result<void, QiError>> {
+    if (!this.handlers.commit) return ok(undefined);
+    return this.call("commit", async () => this.handlers.commit?.(checkpoint));
+  }
+
+  // The seeds' reader DSL.
+
+  async getCurrentPrice(coinId: string): Promise<Result<CryptoPrice, QiError>> {
+    const prices = await this.getCurrentPrices([coinId]);
+    if (!prices.ok) return prices;
+    const price = prices.value.find((candidate) => candidate.coinId === coinId);
+    return price
+      ? ok(price)
+      : err(
+          new QiError({
+            code: "READ_FAILED",
+            message: `source "${this.id}" (${this.name}) returned no price for "${coinId}"`,
+            category: "BUSINESS",
+            retryable: false,
+            context: { coinId },
+          }),
+        );
+  }
+
+  getCurrentPrices(coinIds: readonly string[]): Promise<Result<CryptoPrice[], QiError>> {
+    return this.readMany("price", "getCurrentPrices", () => this.handlers.getCurrentPrices?.(coinIds));
+  }
+
+  getOHLCV(coinId: string, query: OHLCVQuery): Promise<Result<CryptoOHLCV[], QiError>> {
+    return this.readMany("ohlcv", "getOHLCV", () => this.handlers.getOHLCV?.(coinId, query));
+  }
+
+  getPriceHistory(coinId: string, range: TimeRange): Promise<Result<CryptoPrice[], QiError>> {
+    if (range.start.getTime() > range.end.getTime()) {
+      return Promise.resolve(
+        err(
+          new QiError({
+            code: "VALIDATION_FAILED",
+            message: `getPriceHistory: start (${range.start.toISOString()}) is after end (${range.end.toISOString()})`,
+            category: "VALIDATION",
+            retryable: false,
+          }),
+        ),
+      );
+    }
+    return this.readMany("price", "getPriceHistory", () => this.handlers.getPriceHistory?.(coinId, range));
+  }
+
+  async getMarketAnalytics(): Promise<Result<CryptoMarketAnalytics, QiError>> {
+    if (!this.handlers.getMarketAnalytics) return err(capabilityMissing(this.id, this.name, "getMarketAnalytics"));
+    const raw = await this.withRetries("getMarketAnalytics", async () => {
+      const value = await this.handlers.getMarketAnalytics?.();
+      return value === undefined ? [] : [value];
+    });
+    if (!raw.ok) return raw;
+    const validated = validateRecord("analytics", raw.value[0]);
+    return validated.ok ? validated : err(this.invalidData("getMarketAnalytics", validated.error));
+  }
+
+  private async readMany<K extends RecordKind>(
+    kind: K,
+    operation: "getCurrentPrices" | "getOHLCV" | "getPriceHistory",
+    run: () => Promise<readonly unknown[]> | undefined,
+  ): Promise<Result<RecordOfKind[K][], QiError>> {
+    if (!this.handlers[operation]) return err(capabilityMissing(this.id, this.name, operation));
+    const raw = await this.withRetries(operation, async () => (await run()) ?? []);
+    if (!raw.ok) return raw;
+    const { valid, invalid } = validateRecords(kind, raw.value);
+    const first = invalid[0];
+    if (first) return err(this.invalidData(operation, first.error, invalid.length));
+    return ok(valid);
+  }
+
+  private invalidData(operation: string, cause: QiError, count = 1): QiError {
+    const issues = (cause.context.issues as { path: string; message: string }[] | undefined) ?? [];
+    return new QiError({
+      code: "EXTERNAL_ERROR",
+      message: `source "${this.id}" (${this.name}) ${operation} returned ${count} invalid record(s): ${describeIssues(issues) || cause.message}`,
+      category: "EXTERNAL",
+      retryable: false,
+      context: { adapter: this.name, id: this.id, operation, ...cause.context },
+      cause,
+    });
+  }
+
+  private async withRetries<T>(operation: string, run: () => Promise<readonly T[]>): Promise<Result<readonly T[], QiError>> {
+    const started = performance.now();
+    try {
+      const value = await withRetry(run, this.options.retry ?? DEFAULT_RETRY, {
+        onRetry: (error, attempt, delayMs) =>
+          this.context.logger.warn("read failed, retrying", { source: this.id, operation, attempt, delayMs, error: error.message }),
+      });
+      this.options.onRead?.({ operation, records: value.length, seconds: (performance.now() - started) / 1000, failed: false });
+      return ok(value);
+    } catch (thrown) {
+      this.options.onRead?.({ operation, records: 0, seconds: (performance.now() - started) / 1000, failed: true });
+      return err(
+        toQiError(thrown, { code: "READ_FAILED", message: `source "${this.id}" (${this.name}) ${operation} failed`, category: "EXTERNAL" }).withContext({
+          adapter: this.name,
+          id: this.id,
+          operation,
+        }),
+      );
+    }
+  }
+
+  private async call<T>(operation: string, run: () => Promise<T>): Promise<Result<T, QiError>> {
+    try {
+      return ok(await run());
+    } catch (thrown) {
+      return err(
+        toQiError(thrown, { message: `source "${this.id}" (${this.name}) ${operation} failed` }).withContext({
+          adapter: this.name,
+          id: this.id,
+          operation,
+        }),
+      );
+    }
+  }
+}

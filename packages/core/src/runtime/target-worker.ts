@@ -1,0 +1,165 @@
+import type { DeadLetter } from "../adapters/types";
+import type { MarketRecord, RecordKind } from "../dsl/kinds";
+import type { BatchTicket } from "./ack-tracker";
+import { type DeadLetterSink, deadLetterFor } from "./dead-letters";
+import type { PipelineMetrics } from "./metrics";
+import type { Target } from "./target";
+
+export interface BatchPolicy {
+  maxRecords: number;
+  maxWaitMs: number;
+}
+
+/** Records of one source batch waiting for one target. */
+interface Segment {
+  records: readonly MarketRecord[];
+  ticket: BatchTicket;
+  sourceId: string;
+  origin: Record<string, unknown> | undefined;
+}
+
+interface KindBuffer {
+  segments: Segment[];
+  count: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Feeds one target: gathers records per kind into batches of up to `maxRecords`,
+ * waiting at most `maxWaitMs` for a batch to fill, and writes one batch at a time
+ * (so a target sees records in read order). Records the target refuses, or that
+ * still fail after the retries, go to the dead-letter sink; a batch's ticket is
+ * settled only after its records are written or dead-lettered.
+ */
+export class TargetWorker {
+  private readonly buffers = new Map<RecordKind, KindBuffer>();
+  private writing: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
+
+  constructor(
+    readonly target: Target,
+    private readonly policy: BatchPolicy,
+    private readonly deadLetters: DeadLetterSink,
+    private readonly metrics: PipelineMetrics,
+    private readonly onFatal: (error: Error) => void,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  enqueue(kind: RecordKind, records: readonly MarketRecord[], ticket: BatchTicket, sourceId: string, origin?: Record<string, unknown>): void {
+    let buffer = this.buffers.get(kind);
+    if (!buffer) {
+      buffer = { segments: [], count: 0, timer: undefined };
+      this.buffers.set(kind, buffer);
+    }
+    buffer.segments.push({ records, ticket, sourceId, origin });
+    buffer.count += records.length;
+    if (buffer.count >= this.policy.maxRecords) {
+      this.flushKind(kind, buffer, false);
+    } else if (!buffer.timer) {
+      const target = buffer;
+      buffer.timer = setTimeout(() => this.flushKind(kind, target, true), this.policy.maxWaitMs);
+    }
+  }
+
+  /** Writes everything buffered now and resolves when all writes have finished. */
+  async drain(): Promise<void> {
+    for (const [kind, buffer] of this.buffers) this.flushKind(kind, buffer, true);
+    await this.writing;
+  }
+
+  private flushKind(kind: RecordKind, buffer: KindBuffer, includePartial: boolean): void {
+    if (buffer.timer) {
+      clearTimeout(buffer.timer);
+      buffer.timer = undefined;
+    }
+    while (buffer.count >= this.policy.maxRecords || (includePartial && buffer.count > 0)) {
+      const batch = this.takeBatch(buffer);
+      this.writing = this.writing.then(() => this.writeBatch(kind, batch));
+    }
+    if (buffer.count > 0 && !buffer.timer) {
+      buffer.timer = setTimeout(() => this.flushKind(kind, buffer, true), this.policy.maxWaitMs);
+    }
+  }
+
+  /** Takes up to maxRecords from the front of the buffer, splitting a segment if needed. */
+  private takeBatch(buffer: KindBuffer): Segment[] {
+    const taken: Segment[] = [];
+    let room = this.policy.maxRecords;
+    while (room > 0 && buffer.segments.length > 0) {
+      const head = buffer.segments[0] as Segment;
+      if (head.records.length <= room) {
+        buffer.segments.shift();
+        taken.push(head);
+        room -= head.records.length;
+        buffer.count -= head.records.length;
+      } else {
+        // The rest of the segment stays buffered and settles the same ticket separately.
+        head.ticket.addPending();
+        taken.push({ ...head, records: head.records.slice(0, room) });
+        buffer.segments[0] = { ...head, records: head.records.slice(room) };
+        buffer.count -= room;
+        room = 0;
+      }
+    }
+    return taken;
+  }
+
+  private async writeBatch(kind: RecordKind, segments: Segment[]): Promise<void> {
+    if (this.failure) return; // the pipeline is failing; leave tickets open so nothing is acknowledged
+    const records = segments.length === 1 ? (segments[0] as Segment).records : segments.flatMap((segment) => segment.records);
+    const result = await this.target.write(kind, records, this.signal);
+    const letters: DeadLetter[] = [];
+    const targetId = this.target.id;
+    if (result.ok) {
+      const { written, failed } = result.value;
+      this.metrics.countOut(targetId, written);
+      if (failed.length > 0) {
+        this.metrics.countFailed(targetId, failed.length);
+        for (const failure of failed) {
+          const segment = segmentAt(segments, failure.index);
+          letters.push(
+            deadLetterFor(kind, records[failure.index], failure.error, {
+              sourceId: segment?.sourceId ?? "",
+              targetId,
+              ...(segment?.origin ? { origin: segment.origin } : {}),
+            }),
+          );
+        }
+      }
+    } else {
+      this.metrics.countFailed(targetId, records.length);
+      for (const segment of segments) {
+        for (const record of segment.records) {
+          letters.push(
+            deadLetterFor(kind, record, result.error, {
+              sourceId: segment.sourceId,
+              targetId,
+              ...(segment.origin ? { origin: segment.origin } : {}),
+            }),
+          );
+        }
+      }
+    }
+    if (letters.length > 0) {
+      try {
+        await this.deadLetters.write(letters);
+        this.metrics.countDeadLetters(letters.length);
+      } catch (thrown) {
+        // Without a dead-letter destination these records would be lost: stop acknowledging.
+        this.failure = thrown as Error;
+        this.onFatal(thrown as Error);
+        return;
+      }
+    }
+    for (const segment of segments) segment.ticket.settle();
+  }
+}
+
+function segmentAt(segments: readonly Segment[], index: number): Segment | undefined {
+  let offset = 0;
+  for (const segment of segments) {
+    if (index < offset + segment.records.length) return segment;
+    offset += segment.records.length;
+  }
+  return undefined;
+}

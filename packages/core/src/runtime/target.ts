@@ -1,0 +1,249 @@
+import type {
+  AdapterContext,
+  DeadLetter,
+  HealthStatus,
+  RecordFailure,
+  StateStore,
+  TargetDefinition,
+  TargetHandlers,
+} from "../adapters/types";
+import { QiError, toQiError } from "../errors/qi-error";
+import type { MarketRecord, RecordKind, RecordOfKind } from "../dsl/kinds";
+import type { CryptoMarketAnalyticsInput, CryptoOHLCVInput, CryptoPriceInput } from "../dsl/records";
+import { validateRecord, validateRecords } from "../dsl/validate";
+import { err, ok, type Result } from "../result/result";
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry";
+
+/** What a publish call did: how many records were written and which were not (by index in the input). */
+export interface PublishReport {
+  written: number;
+  failed: RecordFailure[];
+}
+
+export interface TargetOptions {
+  retry?: RetryPolicy;
+  /** Called after each write attempt; the runtime uses it for metrics. */
+  onWrite?: (event: { kind: RecordKind; records: number; failed: number; seconds: number }) => void;
+}
+
+/**
+ * A target as users and the runtime see it: the adapter's handlers wrapped once with
+ * validation, error mapping, retries and metrics. Every method returns a Result.
+ */
+export class Target {
+  readonly id: string;
+  readonly name: string;
+  private connected = false;
+
+  constructor(
+    readonly definition: TargetDefinition,
+    readonly handlers: TargetHandlers,
+    private readonly context: AdapterContext,
+    private readonly options: TargetOptions = {},
+  ) {
+    this.id = context.id;
+    this.name = definition.name;
+  }
+
+  /** Creates the adapter's handlers from a validated config. */
+  static async create(
+    definition: TargetDefinition,
+    config: unknown,
+    context: AdapterContext,
+    options: TargetOptions = {},
+  ): Promise<Result<Target, QiError>> {
+    try {
+      const handlers = await definition.create(config, context);
+      if (typeof handlers?.write !== "function") {
+        return err(adapterBug(definition.name, "create() returned no write handler"));
+      }
+      return ok(new Target(definition, handlers, context, options));
+    } catch (thrown) {
+      return err(toQiError(thrown, { message: `target "${context.id}" (${definition.name}) could not be created` }));
+    }
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  supports(kind: RecordKind): boolean {
+    return this.definition.capabilities.kinds.includes(kind);
+  }
+
+  async connect(): Promise<Result<void, QiError>> {
+    if (this.connected) return ok(undefined);
+    const result = await this.call("connect", () => this.handlers.connect?.());
+    if (result.ok) this.connected = true;
+    return result;
+  }
+
+  async disconnect(): Promise<Result<void, QiError>> {
+    if (!this.connected) return ok(undefined);
+    this.connected = false;
+    return this.call("disconnect", () => this.handlers.disconnect?.());
+  }
+
+  async flush(): Promise<Result<void, QiError>> {
+    return this.call("flush", () => this.handlers.flush?.());
+  }
+
+  async healthCheck(): Promise<HealthStatus> {
+    if (!this.handlers.healthCheck) return { status: this.connected ? "healthy" : "unhealthy" };
+    const started = performance.now();
+    try {
+      const status = await this.handlers.healthCheck();
+      return { latencyMs: performance.now() - started, ...status };
+    } catch (thrown) {
+      return { status: "unhealthy", message: toQiError(thrown).message };
+    }
+  }
+
+  async stateStore(): Promise<Result<StateStore, QiError>> {
+    if (!this.handlers.stateStore) {
+      return err(capabilityMissing(this.id, this.name, "a state store (stateStore)"));
+    }
+    return this.call("stateStore", async () => this.handlers.stateStore?.() as StateStore | Promise<StateStore>);
+  }
+
+  /**
+   * Writes validated records of one kind, retrying retryable failures of the whole
+   * batch. Per-record failures come back in the report, never as an error.
+   */
+  async write(
+    kind: RecordKind,
+    records: readonly MarketRecord[],
+    signal?: AbortSignal,
+  ): Promise<Result<PublishReport, QiError>> {
+    if (!this.supports(kind)) {
+      return err(capabilityMissing(this.id, this.name, `${kind} records`));
+    }
+    if (records.length === 0) return ok({ written: 0, failed: [] });
+    const policy = this.options.retry ?? DEFAULT_RETRY;
+    try {
+      const outcome = await withRetry(
+        async () => {
+          const started = performance.now();
+          try {
+            const result = await this.handlers.write(kind, records);
+            const failed = result?.failures ?? [];
+            this.options.onWrite?.({
+              kind,
+              records: records.length,
+              failed: failed.length,
+              seconds: (performance.now() - started) / 1000,
+            });
+            return failed;
+          } catch (thrown) {
+            this.options.onWrite?.({
+              kind,
+              records: records.length,
+              failed: records.length,
+              seconds: (performance.now() - started) / 1000,
+            });
+            throw toQiError(thrown, { code: "WRITE_FAILED", message: `target "${this.id}" (${this.name}) failed to write ${records.length} ${kind} records`, category: "EXTERNAL" });
+          }
+        },
+        policy,
+        {
+          ...(signal ? { signal } : {}),
+          onRetry: (error, attempt, delayMs) =>
+            this.context.logger.warn("write failed, retrying", {
+              target: this.id,
+              attempt,
+              delayMs,
+              error: error.message,
+            }),
+        },
+      );
+      const failed = outcome.map((failure) => ({
+        index: failure.index,
+        error: QiError.isInstance(failure.error) ? failure.error : toQiError(failure.error),
+      }));
+      return ok({ written: records.length - failed.length, failed });
+    } catch (thrown) {
+      return err(toQiError(thrown));
+    }
+  }
+
+  async writeDeadLetters(letters: readonly DeadLetter[]): Promise<Result<void, QiError>> {
+    if (!this.handlers.writeDeadLetters) return err(capabilityMissing(this.id, this.name, "dead letters"));
+    const policy = this.options.retry ?? DEFAULT_RETRY;
+    return this.call("writeDeadLetters", () =>
+      withRetry(() => this.handlers.writeDeadLetters?.(letters) ?? Promise.resolve(), policy),
+    );
+  }
+
+  // The seeds' writer DSL: validate inputs, write the valid ones, report the rest.
+
+  publishPrice(price: CryptoPriceInput): Promise<Result<void, QiError>> {
+    return this.publishOne("price", price);
+  }
+  publishPrices(prices: readonly CryptoPriceInput[]): Promise<Result<PublishReport, QiError>> {
+    return this.publishMany("price", prices);
+  }
+  publishOHLCV(candles: CryptoOHLCVInput | readonly CryptoOHLCVInput[]): Promise<Result<PublishReport, QiError>> {
+    return this.publishMany("ohlcv", Array.isArray(candles) ? candles : [candles as CryptoOHLCVInput]);
+  }
+  publishAnalytics(
+    analytics: CryptoMarketAnalyticsInput | readonly CryptoMarketAnalyticsInput[],
+  ): Promise<Result<PublishReport, QiError>> {
+    return this.publishMany("analytics", Array.isArray(analytics) ? analytics : [analytics as CryptoMarketAnalyticsInput]);
+  }
+
+  private async publishOne<K extends RecordKind>(kind: K, input: unknown): Promise<Result<void, QiError>> {
+    const validated = validateRecord(kind, input);
+    if (!validated.ok) return validated;
+    const written = await this.write(kind, [validated.value as RecordOfKind[K]]);
+    if (!written.ok) return written;
+    const failure = written.value.failed[0];
+    return failure ? err(failure.error) : ok(undefined);
+  }
+
+  private async publishMany<K extends RecordKind>(kind: K, inputs: readonly unknown[]): Promise<Result<PublishReport, QiError>> {
+    const { valid, validIndexes, invalid } = validateRecords(kind, inputs);
+    const failed: RecordFailure[] = invalid.map(({ index, error }) => ({ index, error }));
+    if (valid.length === 0) return ok({ written: 0, failed });
+    const written = await this.write(kind, valid as MarketRecord[]);
+    if (!written.ok) return written;
+    for (const failure of written.value.failed) {
+      failed.push({ index: validIndexes[failure.index] ?? failure.index, error: failure.error });
+    }
+    failed.sort((a, b) => a.index - b.index);
+    return ok({ written: written.value.written, failed });
+  }
+
+  private async call<T>(operation: string, run: () => Promise<T> | T | undefined): Promise<Result<T, QiError>> {
+    try {
+      return ok((await run()) as T);
+    } catch (thrown) {
+      return err(
+        toQiError(thrown, { message: `target "${this.id}" (${this.name}) ${operation} failed` }).withContext({
+          adapter: this.name,
+          id: this.id,
+          operation,
+        }),
+      );
+    }
+  }
+}
+
+export function capabilityMissing(id: string, name: string, what: string): QiError {
+  return new QiError({
+    code: "CAPABILITY_MISSING",
+    message: `"${id}" (${name}) does not support ${what}`,
+    category: "BUSINESS",
+    retryable: false,
+    context: { adapter: name, id },
+  });
+}
+
+export function adapterBug(name: string, what: string): QiError {
+  return new QiError({
+    code: "ADAPTER_INVALID",
+    message: `adapter "${name}": ${what}`,
+    category: "SYSTEM",
+    retryable: false,
+    context: { adapter: name },
+  });
+}
