@@ -1,7 +1,7 @@
+import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { once } from "node:events";
 import { z } from "zod";
 import { defineTarget } from "../adapters/define";
 import { ADAPTER_CONTRACT_VERSION } from "../adapters/types";
@@ -47,7 +47,9 @@ export const fileTarget = defineTarget<FileTargetConfig>({
         if (!stream) return;
         const closing = stream;
         stream = undefined;
-        await new Promise<void>((done, fail) => closing.end((error?: Error | null) => (error ? fail(error) : done())));
+        await new Promise<void>((done, fail) =>
+          closing.end((error?: Error | null) => (error ? fail(error) : done())),
+        );
       },
       async flush() {
         // Data handed to the stream is on its way to the OS; waiting for the buffer to empty is enough here.

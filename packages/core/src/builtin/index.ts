@@ -3,9 +3,14 @@ import { fileTarget } from "./file-target";
 import { memoryTarget } from "./memory-target";
 import { syntheticSource } from "./synthetic-source";
 
-export { syntheticSource, syntheticConfigSchema, SyntheticGenerator, type SyntheticConfig } from "./synthetic-source";
-export { memoryTarget, memoryStore, MemoryStore, type MemoryTargetConfig } from "./memory-target";
-export { fileTarget, type FileTargetConfig } from "./file-target";
+export { type FileTargetConfig, fileTarget } from "./file-target";
+export { MemoryStore, type MemoryTargetConfig, memoryStore, memoryTarget } from "./memory-target";
+export {
+  type SyntheticConfig,
+  SyntheticGenerator,
+  syntheticConfigSchema,
+  syntheticSource,
+} from "./synthetic-source";
 
 /** The adapters that ship with the core and every registry knows. */
 export const BUILTIN_ADAPTERS: readonly AdapterDefinition[] = [syntheticSource, memoryTarget, fileTarget];

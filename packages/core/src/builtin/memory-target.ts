@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { defineTarget } from "../adapters/define";
 import { ADAPTER_CONTRACT_VERSION, type DeadLetter, type RecordFailure } from "../adapters/types";
-import { QiError } from "../errors/qi-error";
 import { type MarketRecord, RECORD_KINDS, type RecordKind } from "../dsl/kinds";
+import { QiError } from "../errors/qi-error";
 
 /**
  * What a memory target holds. Records are kept by primary key, like a database
@@ -23,7 +23,9 @@ export class MemoryStore {
     return [...this.records[kind].values()];
   }
   size(kind?: RecordKind): number {
-    return kind ? this.records[kind].size : RECORD_KINDS.reduce((total, each) => total + this.records[each].size, 0);
+    return kind
+      ? this.records[kind].size
+      : RECORD_KINDS.reduce((total, each) => total + this.records[each].size, 0);
   }
   clear(): void {
     for (const kind of RECORD_KINDS) this.records[kind].clear();
@@ -47,12 +49,27 @@ export function memoryStore(name: string): MemoryStore {
 
 export const memoryConfigSchema = z
   .object({
-    store: z.string().min(1).default("default").describe("Name of the in-memory store; memoryStore(name) reads it."),
+    store: z
+      .string()
+      .min(1)
+      .default("default")
+      .describe("Name of the in-memory store; memoryStore(name) reads it."),
     keep: z.boolean().default(true).describe("Keep records; false only counts them (benchmarks)."),
     latencyMs: z.number().nonnegative().default(0).describe("Simulated write latency."),
-    failFirstWrites: z.number().int().nonnegative().default(0).describe("Fail this many write calls with a retryable error first."),
-    failAlways: z.boolean().default(false).describe("Fail every write with a retryable error (a target that is down)."),
-    rejectCoins: z.array(z.string()).default([]).describe("Refuse records of these coins as permanently invalid."),
+    failFirstWrites: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe("Fail this many write calls with a retryable error first."),
+    failAlways: z
+      .boolean()
+      .default(false)
+      .describe("Fail every write with a retryable error (a target that is down)."),
+    rejectCoins: z
+      .array(z.string())
+      .default([])
+      .describe("Refuse records of these coins as permanently invalid."),
   })
   .strict();
 
@@ -86,7 +103,12 @@ export const memoryTarget = defineTarget<MemoryTargetConfig>({
         if (config.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, config.latencyMs));
         if (config.failAlways || failuresLeft > 0) {
           failuresLeft--;
-          throw new QiError({ code: "NETWORK_ERROR", message: "memory target: simulated outage", category: "NETWORK", retryable: true });
+          throw new QiError({
+            code: "NETWORK_ERROR",
+            message: "memory target: simulated outage",
+            category: "NETWORK",
+            retryable: true,
+          });
         }
         const failures: RecordFailure[] = [];
         const map = store.records[kind];
@@ -96,7 +118,12 @@ export const memoryTarget = defineTarget<MemoryTargetConfig>({
           if (coinId !== undefined && rejected.has(coinId)) {
             failures.push({
               index,
-              error: new QiError({ code: "WRITE_FAILED", message: `memory target refuses coin ${coinId}`, category: "VALIDATION", retryable: false }),
+              error: new QiError({
+                code: "WRITE_FAILED",
+                message: `memory target refuses coin ${coinId}`,
+                category: "VALIDATION",
+                retryable: false,
+              }),
             });
             continue;
           }

@@ -26,7 +26,11 @@ export function coinProfile(coinId: string, seed: number): CoinProfile {
   const unit = unitNoise(seed, hashText(coinId), 0);
   return {
     coinId,
-    symbol: coinId.replace(/[^a-z0-9]/g, "").slice(0, 5).toUpperCase() || "COIN",
+    symbol:
+      coinId
+        .replace(/[^a-z0-9]/g, "")
+        .slice(0, 5)
+        .toUpperCase() || "COIN",
     basePrice: Number((10 ** (unit * 6 - 2)).toPrecision(6)),
     supply: Math.round(1e6 + unit * 1e10),
   };

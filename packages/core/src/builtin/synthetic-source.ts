@@ -1,22 +1,28 @@
 import { z } from "zod";
 import { defineSource } from "../adapters/define";
 import { ADAPTER_CONTRACT_VERSION, type SourceBatch } from "../adapters/types";
-import { AGGREGATE_EXCHANGE, type CryptoMarketAnalytics, type CryptoOHLCV, type CryptoPrice } from "../dsl/records";
 import { RECORD_KINDS } from "../dsl/kinds";
-import { parseDuration, timeframeOf } from "../util/duration";
+import {
+  AGGREGATE_EXCHANGE,
+  type CryptoMarketAnalytics,
+  type CryptoOHLCV,
+  type CryptoPrice,
+} from "../dsl/records";
 import { abortableSleep } from "../runtime/retry";
+import { parseDuration, timeframeOf } from "../util/duration";
 import { type CoinProfile, coinProfile, decimalText, hashText, priceAt, unitNoise } from "./synthetic-market";
 
-const duration = z
-  .union([z.string(), z.number()])
-  .transform((value, context) => {
-    const ms = parseDuration(value);
-    if (ms === undefined || ms <= 0) {
-      context.addIssue({ code: "custom", message: `expected a duration such as 1s, 1m or 1h, got ${JSON.stringify(value)}` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const duration = z.union([z.string(), z.number()]).transform((value, context) => {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    context.addIssue({
+      code: "custom",
+      message: `expected a duration such as 1s, 1m or 1h, got ${JSON.stringify(value)}`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 export const syntheticConfigSchema = z
   .object({
@@ -25,18 +31,34 @@ export const syntheticConfigSchema = z
       .min(1)
       .default(["bitcoin", "ethereum"])
       .describe("Coin ids to generate data for."),
-    count: z.number().int().positive().optional().describe("Positions to generate (one record per coin and tick per kind); unbounded when absent."),
+    count: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Positions to generate (one record per coin and tick per kind); unbounded when absent."),
     seed: z.number().int().default(1).describe("The same seed gives the same records."),
-    ratePerSecond: z.number().positive().optional().describe("Throttle: positions per second; as fast as possible when absent."),
+    ratePerSecond: z
+      .number()
+      .positive()
+      .optional()
+      .describe("Throttle: positions per second; as fast as possible when absent."),
     kinds: z.array(z.enum(RECORD_KINDS)).min(1).default(["price"]).describe("Record kinds to emit."),
     batchSize: z.number().int().positive().max(100_000).default(1000).describe("Records per emitted batch."),
-    startTime: z.iso.datetime({ offset: true }).default("2024-01-01T00:00:00Z").describe("Time of the first tick (UTC)."),
+    startTime: z.iso
+      .datetime({ offset: true })
+      .default("2024-01-01T00:00:00Z")
+      .describe("Time of the first tick (UTC)."),
     interval: duration.default(60_000).describe("Time between ticks, e.g. 1m; also the candle width."),
   })
   .strict()
   .superRefine((config, context) => {
     if (config.kinds.includes("ohlcv") && timeframeOf(config.interval) === undefined) {
-      context.addIssue({ code: "custom", path: ["interval"], message: "with kind ohlcv the interval must be a whole number of minutes, hours, days or weeks" });
+      context.addIssue({
+        code: "custom",
+        path: ["interval"],
+        message: "with kind ohlcv the interval must be a whole number of minutes, hours, days or weeks",
+      });
     }
   });
 
@@ -63,7 +85,8 @@ export const syntheticSource = defineSource<SyntheticConfig>({
   create(config) {
     const generator = new SyntheticGenerator(config);
     return {
-      read: ({ checkpoint, signal }) => generator.batches((checkpoint as SyntheticCheckpoint | undefined)?.next ?? 0, signal),
+      read: ({ checkpoint, signal }) =>
+        generator.batches((checkpoint as SyntheticCheckpoint | undefined)?.next ?? 0, signal),
       getCurrentPrices: async (coinIds) => generator.pricesAtTick(generator.lastTick(), coinIds),
       getPriceHistory: async (coinId, range) => generator.priceHistory(coinId, range.start, range.end),
       getOHLCV: async (coinId, query) => generator.candleHistory(coinId, query.limit ?? 100),
@@ -109,7 +132,8 @@ export class SyntheticGenerator {
       const groups: SourceBatch[] = [];
       if (kinds.includes("price")) groups.push({ kind: "price", records: this.prices(position, stop) });
       if (kinds.includes("ohlcv")) groups.push({ kind: "ohlcv", records: this.candles(position, stop) });
-      if (kinds.includes("analytics")) groups.push({ kind: "analytics", records: this.analytics(position, stop) });
+      if (kinds.includes("analytics"))
+        groups.push({ kind: "analytics", records: this.analytics(position, stop) });
       // The checkpoint rides on the group's last batch: it is acknowledged only when all are written.
       const last = groups[groups.length - 1] as SourceBatch;
       last.checkpoint = { next: stop } satisfies SyntheticCheckpoint;
@@ -119,7 +143,8 @@ export class SyntheticGenerator {
   }
 
   private isoAt(tick: number): string {
-    if (this.timeCache.tick !== tick) this.timeCache = { tick, iso: new Date(this.startMs + tick * this.config.interval).toISOString() };
+    if (this.timeCache.tick !== tick)
+      this.timeCache = { tick, iso: new Date(this.startMs + tick * this.config.interval).toISOString() };
     return this.timeCache.iso;
   }
 
@@ -227,7 +252,8 @@ export class SyntheticGenerator {
     const first = Math.max(0, Math.ceil((start.getTime() - this.startMs) / this.config.interval));
     const last = Math.min(this.lastTick(), Math.floor((end.getTime() - this.startMs) / this.config.interval));
     const records: CryptoPrice[] = [];
-    for (let tick = first; tick <= last && records.length < 10_000; tick++) records.push(this.priceRecord(index, tick));
+    for (let tick = first; tick <= last && records.length < 10_000; tick++)
+      records.push(this.priceRecord(index, tick));
     return records;
   }
 
@@ -236,7 +262,8 @@ export class SyntheticGenerator {
     if (index === -1) return [];
     const last = this.lastTick();
     const records: CryptoOHLCV[] = [];
-    for (let tick = Math.max(0, last - limit + 1); tick <= last; tick++) records.push(this.candleRecord(index, tick));
+    for (let tick = Math.max(0, last - limit + 1); tick <= last; tick++)
+      records.push(this.candleRecord(index, tick));
     return records;
   }
 }

@@ -57,7 +57,12 @@ export class AckTracker {
   ) {}
 
   /** Opens a ticket for a batch that must be settled `pending` times. */
-  track(kind: RecordKind, records: readonly MarketRecord[], checkpoint: Checkpoint | undefined, pending: number): BatchTicket {
+  track(
+    kind: RecordKind,
+    records: readonly MarketRecord[],
+    checkpoint: Checkpoint | undefined,
+    pending: number,
+  ): BatchTicket {
     const ticket = new BatchTicket(kind, records, checkpoint, pending, (done) => this.advance(done));
     this.open.push(ticket);
     ticket.settleIfEmpty();

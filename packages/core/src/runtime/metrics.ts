@@ -114,7 +114,8 @@ export class PipelineMetrics {
       };
     }
     const dataAgeSeconds: Record<string, number> = {};
-    for (const [coin, iso] of this.newestByCoin) dataAgeSeconds[coin] = Math.max(0, (now - Date.parse(iso)) / 1000);
+    for (const [coin, iso] of this.newestByCoin)
+      dataAgeSeconds[coin] = Math.max(0, (now - Date.parse(iso)) / 1000);
     return {
       recordsIn: byAdapter(this.recordsIn),
       recordsOut: byAdapter(this.recordsOut),
@@ -132,30 +133,45 @@ export class PipelineMetrics {
     const lines: string[] = [];
     const counter = (name: string, help: string, values: LabelledValues) => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
-      for (const { labels, value } of values.values.values()) lines.push(`${name}${render({ ...pipeline, ...labels })} ${value}`);
+      for (const { labels, value } of values.values.values())
+        lines.push(`${name}${render({ ...pipeline, ...labels })} ${value}`);
     };
     counter("qicore_records_in_total", "Records read from sources.", this.recordsIn);
     counter("qicore_records_out_total", "Records written by targets.", this.recordsOut);
     counter("qicore_records_failed_total", "Records an adapter failed to process.", this.recordsFailed);
-    counter("qicore_dead_letters_total", "Records sent to the dead-letter destination.", this.deadLettersTotal);
+    counter(
+      "qicore_dead_letters_total",
+      "Records sent to the dead-letter destination.",
+      this.deadLettersTotal,
+    );
     lines.push(
       "# HELP qicore_queue_depth_records Records read but not yet written by every target.",
       "# TYPE qicore_queue_depth_records gauge",
     );
     lines.push(`qicore_queue_depth_records${render(pipeline)} ${this.queueDepth}`);
-    lines.push("# HELP qicore_batch_write_seconds Time to write one batch to a target.", "# TYPE qicore_batch_write_seconds histogram");
+    lines.push(
+      "# HELP qicore_batch_write_seconds Time to write one batch to a target.",
+      "# TYPE qicore_batch_write_seconds histogram",
+    );
     for (const entry of this.batchLatency.series.values()) {
       const labels = { ...pipeline, ...entry.labels };
       LATENCY_BUCKETS.forEach((bound, index) =>
-        lines.push(`qicore_batch_write_seconds_bucket${render({ ...labels, le: String(bound) })} ${entry.counts[index]}`),
+        lines.push(
+          `qicore_batch_write_seconds_bucket${render({ ...labels, le: String(bound) })} ${entry.counts[index]}`,
+        ),
       );
       lines.push(`qicore_batch_write_seconds_bucket${render({ ...labels, le: "+Inf" })} ${entry.count}`);
       lines.push(`qicore_batch_write_seconds_sum${render(labels)} ${entry.sum}`);
       lines.push(`qicore_batch_write_seconds_count${render(labels)} ${entry.count}`);
     }
-    lines.push("# HELP qicore_data_age_seconds Age of the newest record per coin that reached its targets.", "# TYPE qicore_data_age_seconds gauge");
+    lines.push(
+      "# HELP qicore_data_age_seconds Age of the newest record per coin that reached its targets.",
+      "# TYPE qicore_data_age_seconds gauge",
+    );
     for (const [coin, iso] of this.newestByCoin) {
-      lines.push(`qicore_data_age_seconds${render({ ...pipeline, coin })} ${Math.max(0, (now - Date.parse(iso)) / 1000)}`);
+      lines.push(
+        `qicore_data_age_seconds${render({ ...pipeline, coin })} ${Math.max(0, (now - Date.parse(iso)) / 1000)}`,
+      );
     }
     return `${lines.join("\n")}\n`;
   }

@@ -91,9 +91,13 @@ export class Pipeline {
   ) {
     this.logger =
       options.logger ??
-      createConsoleLogger({ level: config.logging.level, format: config.logging.format }).child({ pipeline: config.name });
+      createConsoleLogger({ level: config.logging.level, format: config.logging.format }).child({
+        pipeline: config.name,
+      });
     this.metrics = new PipelineMetrics(config.name);
-    this.gate = new RecordGate(config.delivery.maxInFlightRecords, (size) => this.metrics.setQueueDepth(size));
+    this.gate = new RecordGate(config.delivery.maxInFlightRecords, (size) =>
+      this.metrics.setQueueDepth(size),
+    );
   }
 
   /** Loads a pipeline file (YAML or JSON), resolving and validating its adapters. */
@@ -103,7 +107,10 @@ export class Pipeline {
   }
 
   /** Builds a pipeline from an object of the pipeline file's shape (or YAML text). */
-  static async fromConfig(config: unknown, options: PipelineOptions & { baseDir?: string } = {}): Promise<Result<Pipeline, QiError>> {
+  static async fromConfig(
+    config: unknown,
+    options: PipelineOptions & { baseDir?: string } = {},
+  ): Promise<Result<Pipeline, QiError>> {
     const loaded = await loadPipelineConfig(config as Parameters<typeof loadPipelineConfig>[0], {
       ...pick(options),
       ...(options.baseDir ? { baseDir: options.baseDir } : {}),
@@ -154,7 +161,9 @@ export class Pipeline {
       this.targets.set(spec.id, created.value);
     }
     for (const spec of this.config.sources) {
-      const created = await Source.create(spec.definition, spec.config, contextFor(spec.id), { retry: delivery.retry });
+      const created = await Source.create(spec.definition, spec.config, contextFor(spec.id), {
+        retry: delivery.retry,
+      });
       if (!created.ok) return this.failInit(created.error);
       this.sources.set(spec.id, created.value);
     }
@@ -186,7 +195,9 @@ export class Pipeline {
       this.resolveFatal = resolve;
     });
     const sourceLoops = Promise.all(this.runtimes.map((runtime) => this.runSource(runtime)));
-    this.finished = Promise.race([sourceLoops.then(() => undefined), this.fatalSignal]).then((error) => this.finish(error));
+    this.finished = Promise.race([sourceLoops.then(() => undefined), this.fatalSignal]).then((error) =>
+      this.finish(error),
+    );
     return ok(undefined);
   }
 
@@ -236,7 +247,9 @@ export class Pipeline {
         const time = newest.get(coin);
         if (time === undefined) reasons.push(`no data yet for ${coin}`);
         else if (now - Date.parse(time) > freshness.maxAgeMs) {
-          reasons.push(`${coin} data is ${Math.round((now - Date.parse(time)) / 1000)}s old (max ${freshness.maxAgeMs / 1000}s)`);
+          reasons.push(
+            `${coin} data is ${Math.round((now - Date.parse(time)) / 1000)}s old (max ${freshness.maxAgeMs / 1000}s)`,
+          );
         }
       }
     }
@@ -246,7 +259,9 @@ export class Pipeline {
   /** Health of each adapter as its own healthCheck reports it. */
   async adapterHealth(): Promise<Record<string, HealthStatus>> {
     const entries = await Promise.all(
-      [...this.sources.values(), ...this.targets.values()].map(async (adapter) => [adapter.id, await adapter.healthCheck()] as const),
+      [...this.sources.values(), ...this.targets.values()].map(
+        async (adapter) => [adapter.id, await adapter.healthCheck()] as const,
+      ),
     );
     return Object.fromEntries(entries);
   }
@@ -261,7 +276,8 @@ export class Pipeline {
     const { deadLetter } = this.config.delivery;
     if ("target" in deadLetter) {
       const target = this.targets.get(deadLetter.target);
-      if (!target) return err(configBug(`dead-letter target "${deadLetter.target}" is not a target of this pipeline`));
+      if (!target)
+        return err(configBug(`dead-letter target "${deadLetter.target}" is not a target of this pipeline`));
       this.deadLetters = new TargetDeadLetterSink(target);
     } else {
       this.deadLetters = new FileDeadLetterSink(resolvePath(this.config.baseDir, deadLetter.path));
@@ -269,7 +285,8 @@ export class Pipeline {
     if (this.options.stateStore) this.stateStore = this.options.stateStore;
     else if (this.config.state.store === "target") {
       const target = this.targets.get(this.config.state.target);
-      if (!target) return err(configBug(`state target "${this.config.state.target}" is not a target of this pipeline`));
+      if (!target)
+        return err(configBug(`state target "${this.config.state.target}" is not a target of this pipeline`));
       const store = await target.stateStore();
       if (!store.ok) return store;
       this.stateStore = store.value;
@@ -286,7 +303,12 @@ export class Pipeline {
           this.config.delivery.batch,
           this.deadLetters as DeadLetterSink,
           this.metrics,
-          (error) => this.failRun(toQiError(error, { message: `dead-letter destination ${this.deadLetters?.description} failed` })),
+          (error) =>
+            this.failRun(
+              toQiError(error, {
+                message: `dead-letter destination ${this.deadLetters?.description} failed`,
+              }),
+            ),
         ),
       );
     }
@@ -323,9 +345,13 @@ export class Pipeline {
     const signal = this.abort.signal;
     try {
       let checkpoint = await this.stateStore?.load(this.config.name, source.id);
-      if (checkpoint !== undefined) this.logger.info("resuming from checkpoint", { source: source.id, checkpoint });
+      if (checkpoint !== undefined)
+        this.logger.info("resuming from checkpoint", { source: source.id, checkpoint });
       for (;;) {
-        for await (const batch of source.read({ ...(checkpoint !== undefined ? { checkpoint } : {}), signal })) {
+        for await (const batch of source.read({
+          ...(checkpoint !== undefined ? { checkpoint } : {}),
+          signal,
+        })) {
           if (signal.aborted || this.fatal) break;
           await this.accept(runtime, batch);
         }
@@ -336,7 +362,13 @@ export class Pipeline {
       }
     } catch (thrown) {
       if (!signal.aborted) {
-        this.failRun(toQiError(thrown, { code: "READ_FAILED", message: `source "${source.id}" (${source.name}) failed`, category: "EXTERNAL" }));
+        this.failRun(
+          toQiError(thrown, {
+            code: "READ_FAILED",
+            message: `source "${source.id}" (${source.name}) failed`,
+            category: "EXTERNAL",
+          }),
+        );
       }
     }
   }
@@ -351,13 +383,18 @@ export class Pipeline {
       if (invalid.length > 0) {
         this.metrics.countFailed(source.id, invalid.length);
         const letters = invalid.map(({ input, error }) =>
-          deadLetterFor(batch.kind, input, error, { sourceId: source.id, ...(batch.origin ? { origin: batch.origin } : {}) }),
+          deadLetterFor(batch.kind, input, error, {
+            sourceId: source.id,
+            ...(batch.origin ? { origin: batch.origin } : {}),
+          }),
         );
         try {
           await this.deadLetters?.write(letters);
           this.metrics.countDeadLetters(letters.length);
         } catch (thrown) {
-          this.failRun(toQiError(thrown, { message: `dead-letter destination ${this.deadLetters?.description} failed` }));
+          this.failRun(
+            toQiError(thrown, { message: `dead-letter destination ${this.deadLetters?.description} failed` }),
+          );
           return;
         }
       }
@@ -378,20 +415,29 @@ export class Pipeline {
     if (ticket.heldRecords > 0) this.gate.release(ticket.heldRecords);
     const records = ticket.records;
     if (ticket.kind === "price") {
-      for (const record of records as readonly { coinId: string; lastUpdated: string }[]) this.metrics.noteNewest(record.coinId, record.lastUpdated);
+      for (const record of records as readonly { coinId: string; lastUpdated: string }[])
+        this.metrics.noteNewest(record.coinId, record.lastUpdated);
     } else if (ticket.kind === "ohlcv") {
-      for (const record of records as readonly { coinId: string; timestamp: string }[]) this.metrics.noteNewest(record.coinId, record.timestamp);
+      for (const record of records as readonly { coinId: string; timestamp: string }[])
+        this.metrics.noteNewest(record.coinId, record.timestamp);
     }
   }
 
   private async acknowledge(source: Source, checkpoint: Checkpoint): Promise<void> {
     // A failed commit is not data loss: the batch was written, and a replay is idempotent.
     const committed = await source.commit(checkpoint);
-    if (!committed.ok) this.logger.warn("commit failed; the batch may be read again", { source: source.id, error: committed.error.message });
+    if (!committed.ok)
+      this.logger.warn("commit failed; the batch may be read again", {
+        source: source.id,
+        error: committed.error.message,
+      });
     try {
       await this.stateStore?.save(this.config.name, source.id, checkpoint);
     } catch (thrown) {
-      this.logger.warn("saving the checkpoint failed; the batch may be read again", { source: source.id, error: (thrown as Error).message });
+      this.logger.warn("saving the checkpoint failed; the batch may be read again", {
+        source: source.id,
+        error: (thrown as Error).message,
+      });
     }
   }
 
@@ -413,7 +459,8 @@ export class Pipeline {
       }
       for (const target of this.targets.values()) {
         const flushed = await target.flush();
-        if (!flushed.ok) this.logger.warn("flush failed", { target: target.id, error: flushed.error.message });
+        if (!flushed.ok)
+          this.logger.warn("flush failed", { target: target.id, error: flushed.error.message });
       }
     }
     const failure = error ?? this.fatal;
@@ -421,7 +468,6 @@ export class Pipeline {
     this.abort.abort();
     return this.summary(failure);
   }
-
 
   private summary(error?: QiError): RunSummary {
     const snapshot = this.metrics.snapshot();
@@ -443,7 +489,10 @@ export class Pipeline {
   }
 }
 
-function pick(options: PipelineOptions): { registry: AdapterRegistry; env?: Record<string, string | undefined> } {
+function pick(options: PipelineOptions): {
+  registry: AdapterRegistry;
+  env?: Record<string, string | undefined>;
+} {
   return { registry: options.registry ?? defaultRegistry(), ...(options.env ? { env: options.env } : {}) };
 }
 

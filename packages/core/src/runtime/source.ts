@@ -9,10 +9,10 @@ import type {
   SourceHandlers,
   TimeRange,
 } from "../adapters/types";
-import { QiError, toQiError } from "../errors/qi-error";
 import type { RecordKind, RecordOfKind } from "../dsl/kinds";
 import type { CryptoMarketAnalytics, CryptoOHLCV, CryptoPrice } from "../dsl/records";
 import { describeIssues, validateRecord, validateRecords } from "../dsl/validate";
+import { QiError, toQiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry";
 import { adapterBug, capabilityMissing } from "./target";
@@ -49,10 +49,13 @@ export class Source {
   ): Promise<Result<Source, QiError>> {
     try {
       const handlers = await definition.create(config, context);
-      if (!handlers || typeof handlers !== "object") return err(adapterBug(definition.name, "create() returned no handlers"));
+      if (!handlers || typeof handlers !== "object")
+        return err(adapterBug(definition.name, "create() returned no handlers"));
       return ok(new Source(definition, handlers, context, options));
     } catch (thrown) {
-      return err(toQiError(thrown, { message: `source "${context.id}" (${definition.name}) could not be created` }));
+      return err(
+        toQiError(thrown, { message: `source "${context.id}" (${definition.name}) could not be created` }),
+      );
     }
   }
 
@@ -143,7 +146,8 @@ export class Source {
   }
 
   async getMarketAnalytics(): Promise<Result<CryptoMarketAnalytics, QiError>> {
-    if (!this.handlers.getMarketAnalytics) return err(capabilityMissing(this.id, this.name, "getMarketAnalytics"));
+    if (!this.handlers.getMarketAnalytics)
+      return err(capabilityMissing(this.id, this.name, "getMarketAnalytics"));
     const raw = await this.withRetries("getMarketAnalytics", async () => {
       const value = await this.handlers.getMarketAnalytics?.();
       return value === undefined ? [] : [value];
@@ -179,19 +183,42 @@ export class Source {
     });
   }
 
-  private async withRetries<T>(operation: string, run: () => Promise<readonly T[]>): Promise<Result<readonly T[], QiError>> {
+  private async withRetries<T>(
+    operation: string,
+    run: () => Promise<readonly T[]>,
+  ): Promise<Result<readonly T[], QiError>> {
     const started = performance.now();
     try {
       const value = await withRetry(run, this.options.retry ?? DEFAULT_RETRY, {
         onRetry: (error, attempt, delayMs) =>
-          this.context.logger.warn("read failed, retrying", { source: this.id, operation, attempt, delayMs, error: error.message }),
+          this.context.logger.warn("read failed, retrying", {
+            source: this.id,
+            operation,
+            attempt,
+            delayMs,
+            error: error.message,
+          }),
       });
-      this.options.onRead?.({ operation, records: value.length, seconds: (performance.now() - started) / 1000, failed: false });
+      this.options.onRead?.({
+        operation,
+        records: value.length,
+        seconds: (performance.now() - started) / 1000,
+        failed: false,
+      });
       return ok(value);
     } catch (thrown) {
-      this.options.onRead?.({ operation, records: 0, seconds: (performance.now() - started) / 1000, failed: true });
+      this.options.onRead?.({
+        operation,
+        records: 0,
+        seconds: (performance.now() - started) / 1000,
+        failed: true,
+      });
       return err(
-        toQiError(thrown, { code: "READ_FAILED", message: `source "${this.id}" (${this.name}) ${operation} failed`, category: "EXTERNAL" }).withContext({
+        toQiError(thrown, {
+          code: "READ_FAILED",
+          message: `source "${this.id}" (${this.name}) ${operation} failed`,
+          category: "EXTERNAL",
+        }).withContext({
           adapter: this.name,
           id: this.id,
           operation,

@@ -45,7 +45,13 @@ export class TargetWorker {
     private readonly signal?: AbortSignal,
   ) {}
 
-  enqueue(kind: RecordKind, records: readonly MarketRecord[], ticket: BatchTicket, sourceId: string, origin?: Record<string, unknown>): void {
+  enqueue(
+    kind: RecordKind,
+    records: readonly MarketRecord[],
+    ticket: BatchTicket,
+    sourceId: string,
+    origin?: Record<string, unknown>,
+  ): void {
     let buffer = this.buffers.get(kind);
     if (!buffer) {
       buffer = { segments: [], count: 0, timer: undefined };
@@ -106,7 +112,10 @@ export class TargetWorker {
 
   private async writeBatch(kind: RecordKind, segments: Segment[]): Promise<void> {
     if (this.failure) return; // the pipeline is failing; leave tickets open so nothing is acknowledged
-    const records = segments.length === 1 ? (segments[0] as Segment).records : segments.flatMap((segment) => segment.records);
+    const records =
+      segments.length === 1
+        ? (segments[0] as Segment).records
+        : segments.flatMap((segment) => segment.records);
     const result = await this.target.write(kind, records, this.signal);
     const letters: DeadLetter[] = [];
     const targetId = this.target.id;

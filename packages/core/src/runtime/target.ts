@@ -7,10 +7,10 @@ import type {
   TargetDefinition,
   TargetHandlers,
 } from "../adapters/types";
-import { QiError, toQiError } from "../errors/qi-error";
 import type { MarketRecord, RecordKind, RecordOfKind } from "../dsl/kinds";
 import type { CryptoMarketAnalyticsInput, CryptoOHLCVInput, CryptoPriceInput } from "../dsl/records";
 import { validateRecord, validateRecords } from "../dsl/validate";
+import { QiError, toQiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry";
 
@@ -59,7 +59,9 @@ export class Target {
       }
       return ok(new Target(definition, handlers, context, options));
     } catch (thrown) {
-      return err(toQiError(thrown, { message: `target "${context.id}" (${definition.name}) could not be created` }));
+      return err(
+        toQiError(thrown, { message: `target "${context.id}" (${definition.name}) could not be created` }),
+      );
     }
   }
 
@@ -103,7 +105,10 @@ export class Target {
     if (!this.handlers.stateStore) {
       return err(capabilityMissing(this.id, this.name, "a state store (stateStore)"));
     }
-    return this.call("stateStore", async () => this.handlers.stateStore?.() as StateStore | Promise<StateStore>);
+    return this.call(
+      "stateStore",
+      async () => this.handlers.stateStore?.() as StateStore | Promise<StateStore>,
+    );
   }
 
   /**
@@ -141,7 +146,11 @@ export class Target {
               failed: records.length,
               seconds: (performance.now() - started) / 1000,
             });
-            throw toQiError(thrown, { code: "WRITE_FAILED", message: `target "${this.id}" (${this.name}) failed to write ${records.length} ${kind} records`, category: "EXTERNAL" });
+            throw toQiError(thrown, {
+              code: "WRITE_FAILED",
+              message: `target "${this.id}" (${this.name}) failed to write ${records.length} ${kind} records`,
+              category: "EXTERNAL",
+            });
           }
         },
         policy,
@@ -182,13 +191,18 @@ export class Target {
   publishPrices(prices: readonly CryptoPriceInput[]): Promise<Result<PublishReport, QiError>> {
     return this.publishMany("price", prices);
   }
-  publishOHLCV(candles: CryptoOHLCVInput | readonly CryptoOHLCVInput[]): Promise<Result<PublishReport, QiError>> {
+  publishOHLCV(
+    candles: CryptoOHLCVInput | readonly CryptoOHLCVInput[],
+  ): Promise<Result<PublishReport, QiError>> {
     return this.publishMany("ohlcv", Array.isArray(candles) ? candles : [candles as CryptoOHLCVInput]);
   }
   publishAnalytics(
     analytics: CryptoMarketAnalyticsInput | readonly CryptoMarketAnalyticsInput[],
   ): Promise<Result<PublishReport, QiError>> {
-    return this.publishMany("analytics", Array.isArray(analytics) ? analytics : [analytics as CryptoMarketAnalyticsInput]);
+    return this.publishMany(
+      "analytics",
+      Array.isArray(analytics) ? analytics : [analytics as CryptoMarketAnalyticsInput],
+    );
   }
 
   private async publishOne<K extends RecordKind>(kind: K, input: unknown): Promise<Result<void, QiError>> {
@@ -200,7 +214,10 @@ export class Target {
     return failure ? err(failure.error) : ok(undefined);
   }
 
-  private async publishMany<K extends RecordKind>(kind: K, inputs: readonly unknown[]): Promise<Result<PublishReport, QiError>> {
+  private async publishMany<K extends RecordKind>(
+    kind: K,
+    inputs: readonly unknown[],
+  ): Promise<Result<PublishReport, QiError>> {
     const { valid, validIndexes, invalid } = validateRecords(kind, inputs);
     const failed: RecordFailure[] = invalid.map(({ index, error }) => ({ index, error }));
     if (valid.length === 0) return ok({ written: 0, failed });
@@ -213,7 +230,10 @@ export class Target {
     return ok({ written: written.value.written, failed });
   }
 
-  private async call<T>(operation: string, run: () => Promise<T> | T | undefined): Promise<Result<T, QiError>> {
+  private async call<T>(
+    operation: string,
+    run: () => Promise<T> | T | undefined,
+  ): Promise<Result<T, QiError>> {
     try {
       return ok((await run()) as T);
     } catch (thrown) {
