@@ -155,11 +155,11 @@ export class PipelineMetrics {
     );
     for (const entry of this.batchLatency.series.values()) {
       const labels = { ...pipeline, ...entry.labels };
-      LATENCY_BUCKETS.forEach((bound, index) =>
+      LATENCY_BUCKETS.forEach((bound, index) => {
         lines.push(
           `qicore_batch_write_seconds_bucket${render({ ...labels, le: String(bound) })} ${entry.counts[index]}`,
-        ),
-      );
+        );
+      });
       lines.push(`qicore_batch_write_seconds_bucket${render({ ...labels, le: "+Inf" })} ${entry.count}`);
       lines.push(`qicore_batch_write_seconds_sum${render(labels)} ${entry.sum}`);
       lines.push(`qicore_batch_write_seconds_count${render(labels)} ${entry.count}`);
