@@ -4,6 +4,7 @@ import type { AdapterDefinition, SourceDefinition, TargetDefinition } from "../a
 import { QiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
 import { BUILTIN_ADAPTERS } from "../builtin/index";
+import { ensureTypeScriptLoader, resolveFrom } from "./module-loader";
 import { checkAdapter, isAdapterDefinition } from "./shape";
 
 export type AdapterRole = "source" | "target";
@@ -84,14 +85,26 @@ export class AdapterRegistry {
     const registered = this.get(role, type);
     if (registered) return ok(registered);
 
+    const searchDirs = [options.baseDir ?? process.cwd(), process.cwd()];
     if (looksLikePath(type)) {
-      const file = isAbsolute(type) ? type : resolvePath(options.baseDir ?? process.cwd(), type);
-      return this.loadModule(role, type, pathToFileURL(file).href, `file ${type}`);
+      const file = type.startsWith("file:") ? type : isAbsolute(type) ? type : resolvePath(searchDirs[0] as string, type);
+      if (/\.[cm]?ts$/.test(file) && !process.env.VITEST && !(await ensureTypeScriptLoader(searchDirs))) {
+        return err(
+          new QiError({
+            code: "ADAPTER_INVALID",
+            message: `${role} adapter "${type}" is a TypeScript file: install tsx in your project (pnpm add -D tsx) or compile the adapter to .js`,
+            category: "VALIDATION",
+            retryable: false,
+            context: { role, type },
+          }),
+        );
+      }
+      return this.loadModule(role, type, file.startsWith("file:") ? file : pathToFileURL(file).href, `file ${type}`);
     }
-    if (looksLikePackage(type)) return this.loadModule(role, type, type, `package ${type}`);
+    if (looksLikePackage(type)) return this.loadModule(role, type, resolveFrom(type, searchDirs), `package ${type}`);
 
     const conventional = `@qicore/${role}-${type}`;
-    const loaded = await this.loadModule(role, type, conventional, `package ${conventional}`, true);
+    const loaded = await this.loadModule(role, type, resolveFrom(conventional, searchDirs), `package ${conventional}`, true);
     if (loaded.ok) return loaded;
     return err(this.notFound(role, type));
   }

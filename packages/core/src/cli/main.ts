@@ -1,0 +1,149 @@
+import { parseArgs } from "node:util";
+import type { LogLevel } from "../runtime/logger";
+import { resolveFrom } from "../registry/module-loader";
+import { CORE_VERSION } from "../version";
+import { adaptersCommand, adaptersHelp } from "./commands/adapters";
+import { initCommand, initHelp } from "./commands/init";
+import { runCommand, runHelp } from "./commands/run";
+import { schemaCommand, schemaHelp } from "./commands/schema";
+import { validateCommand, validateHelp } from "./commands/validate";
+import { EXIT } from "./exit-codes";
+import { type CommandIO, processIO } from "./io";
+
+export const mainHelp = `qicore ${CORE_VERSION}: declarative crypto market-data pipelines
+
+Usage: qicore <command> [options]
+
+Commands:
+  run <file>        run a pipeline (YAML or JSON)
+  validate <file>   check a pipeline file and print every problem with line and column
+  adapters          list the installed sources and targets
+  schema <what>     print generated SQL DDL, JSON Schemas, topic configs or types
+  init [file]       write a starter pipeline.yaml
+  mcp <file>        serve the pipeline's data to AI agents (needs @qicore/mcp-server)
+
+Run "qicore <command> --help" for a command's options.
+Exit codes: 0 success, 1 run failed, 2 invalid usage or pipeline file, 130 forced stop.`;
+
+const HELP: Record<string, string> = {
+  run: runHelp,
+  validate: validateHelp,
+  adapters: adaptersHelp,
+  schema: schemaHelp,
+  init: initHelp,
+};
+
+/** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
+export async function main(argv: readonly string[], io: CommandIO = processIO()): Promise<number> {
+  // `qicore mcp` belongs to the MCP server package, which parses its own options.
+  if (argv[0] === "mcp" && !argv.includes("--help")) return mcpCommand(argv.slice(1), io);
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (thrown) {
+    io.error(`${(thrown as Error).message}\n\n${mainHelp}`);
+    return EXIT.INVALID;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.version) {
+    io.out(CORE_VERSION);
+    return EXIT.OK;
+  }
+  if (!command || (values.help && !HELP[command])) {
+    (command || values.help ? io.out : io.error)(mainHelp);
+    return command || values.help ? EXIT.OK : EXIT.INVALID;
+  }
+  if (values.help) {
+    io.out(HELP[command] as string);
+    return EXIT.OK;
+  }
+  switch (command) {
+    case "run":
+      if (!rest[0]) return usage(io, runHelp);
+      return runCommand(
+        rest[0],
+        {
+          ...(values["metrics-port"] !== undefined ? { metricsPort: Number(values["metrics-port"]) } : {}),
+          ...(values["metrics-host"] ? { metricsHost: values["metrics-host"] } : {}),
+          ...(values["log-level"] ? { logLevel: values["log-level"] as LogLevel } : {}),
+          ...(values["log-format"] ? { logFormat: values["log-format"] as "pretty" | "json" } : {}),
+          progress: !values["no-progress"],
+          summaryJson: values["summary-json"] === true,
+        },
+        io,
+      );
+    case "validate":
+      if (!rest[0]) return usage(io, validateHelp);
+      return validateCommand(rest[0], { json: values.json === true }, io);
+    case "adapters":
+      return adaptersCommand({ load: values.load ?? [], json: values.json === true }, io);
+    case "schema":
+      return schemaCommand(
+        rest[0],
+        {
+          ...(values.kind ? { kind: values.kind } : {}),
+          ...(values.io ? { io: values.io } : {}),
+          ...(values.edition ? { edition: values.edition } : {}),
+          ...(values.schema ? { schema: values.schema } : {}),
+          ...(values["chunk-interval"] ? { chunkInterval: values["chunk-interval"] } : {}),
+          ...(values.format ? { format: values.format } : {}),
+        },
+        io,
+      );
+    case "init":
+      return initCommand(rest[0] ?? "pipeline.yaml", { force: values.force === true }, io);
+    case "mcp":
+      io.out("Usage: qicore mcp <pipeline.yaml> [options]: see the README of @qicore/mcp-server");
+      return EXIT.OK;
+    default:
+      io.error(`unknown command "${command}"\n\n${mainHelp}`);
+      return EXIT.INVALID;
+  }
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
+      json: { type: "boolean" },
+      load: { type: "string", multiple: true },
+      force: { type: "boolean" },
+      kind: { type: "string" },
+      io: { type: "string" },
+      edition: { type: "string" },
+      schema: { type: "string" },
+      "chunk-interval": { type: "string" },
+      format: { type: "string" },
+      "metrics-port": { type: "string" },
+      "metrics-host": { type: "string" },
+      "log-level": { type: "string" },
+      "log-format": { type: "string" },
+      "no-progress": { type: "boolean" },
+      "summary-json": { type: "boolean" },
+    },
+  });
+}
+
+function usage(io: CommandIO, help: string): number {
+  io.error(help);
+  return EXIT.INVALID;
+}
+
+async function mcpCommand(args: readonly string[], io: CommandIO): Promise<number> {
+  const specifier = "@qicore/mcp-server";
+  try {
+    const module = (await import(resolveFrom(specifier, [io.cwd]))) as {
+      runMcpCli?: (args: readonly string[], io: CommandIO) => Promise<number>;
+    };
+    if (typeof module.runMcpCli !== "function") throw new Error(`${specifier} has no runMcpCli export`);
+    return module.runMcpCli(args, io);
+  } catch (thrown) {
+    io.error(`qicore mcp needs ${specifier}: pnpm add ${specifier} (${(thrown as Error).message})`);
+    return EXIT.INVALID;
+  }
+}
