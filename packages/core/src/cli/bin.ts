@@ -8,7 +8,9 @@ main(process.argv.slice(2)).then(
     setTimeout(() => process.exit(code), 1000).unref();
   },
   (thrown: unknown) => {
-    process.stderr.write(`qicore: unexpected error: ${thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown)}\n`);
+    process.stderr.write(
+      `qicore: unexpected error: ${thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown)}\n`,
+    );
     process.exitCode = 1;
   },
 );

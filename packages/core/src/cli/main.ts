@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
-import type { LogLevel } from "../runtime/logger";
 import { resolveFrom } from "../registry/module-loader";
+import type { LogLevel } from "../runtime/logger";
 import { CORE_VERSION } from "../version";
 import { adaptersCommand, adaptersHelp } from "./commands/adapters";
 import { initCommand, initHelp } from "./commands/init";

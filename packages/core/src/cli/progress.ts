@@ -40,7 +40,9 @@ export function formatSummary(summary: RunSummary): string {
     `  read      ${number.format(summary.recordsIn).padStart(12)} records  (${number.format(Math.round(summary.recordsIn / seconds))}/s)`,
   ];
   for (const [target, count] of Object.entries(summary.recordsOut)) {
-    lines.push(`  → ${target.padEnd(7)} ${number.format(count).padStart(12)} written  (${number.format(Math.round(count / seconds))}/s)`);
+    lines.push(
+      `  → ${target.padEnd(7)} ${number.format(count).padStart(12)} written  (${number.format(Math.round(count / seconds))}/s)`,
+    );
   }
   for (const [adapter, count] of Object.entries(summary.recordsFailed)) {
     if (count > 0) lines.push(`  ✗ ${adapter.padEnd(7)} ${number.format(count).padStart(12)} failed`);

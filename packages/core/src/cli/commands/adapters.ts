@@ -14,7 +14,10 @@ const KNOWN_PACKAGES = [
   "@qicore/target-redpanda",
 ];
 
-export async function adaptersCommand(options: { load: string[]; json: boolean }, io: CommandIO): Promise<number> {
+export async function adaptersCommand(
+  options: { load: string[]; json: boolean },
+  io: CommandIO,
+): Promise<number> {
   const registry = defaultRegistry();
   const notes: string[] = [];
   for (const name of KNOWN_PACKAGES) {
@@ -36,7 +39,9 @@ export async function adaptersCommand(options: { load: string[]; json: boolean }
     for (const role of ["source", "target"] as const) {
       io.out(`${role}s:`);
       for (const adapter of adapters.filter((entry) => entry.role === role)) {
-        io.out(`  ${adapter.name.padEnd(14)} ${adapter.kinds.join(",").padEnd(24)} ${adapter.description ?? ""}`);
+        io.out(
+          `  ${adapter.name.padEnd(14)} ${adapter.kinds.join(",").padEnd(24)} ${adapter.description ?? ""}`,
+        );
       }
     }
   }

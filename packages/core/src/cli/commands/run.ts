@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { formatConfigProblems } from "../../config/index";
 import type { ConfigProblem } from "../../config/types";
 import { defaultRegistry } from "../../registry/registry";
-import { serveMetrics, type MetricsServer } from "../../runtime/http-server";
+import { type MetricsServer, serveMetrics } from "../../runtime/http-server";
 import { createConsoleLogger, type LogLevel } from "../../runtime/logger";
 import { Pipeline } from "../../runtime/pipeline";
 import { EXIT } from "../exit-codes";
@@ -37,7 +37,11 @@ export interface RunOptions {
 
 export async function runCommand(file: string, options: RunOptions, io: CommandIO): Promise<number> {
   const path = resolve(io.cwd, file);
-  const loaded = await Pipeline.load(path, { registry: defaultRegistry(), env: io.env, ...loggerOption(options) });
+  const loaded = await Pipeline.load(path, {
+    registry: defaultRegistry(),
+    env: io.env,
+    ...loggerOption(options),
+  });
   if (!loaded.ok) {
     const problems = loaded.error.context.problems as ConfigProblem[] | undefined;
     io.error(problems ? formatConfigProblems(problems) : loaded.error.message);
@@ -47,7 +51,10 @@ export async function runCommand(file: string, options: RunOptions, io: CommandI
   const logger = pipeline.logger;
   const initialized = await pipeline.initialize();
   if (!initialized.ok) {
-    logger.error("could not start the pipeline", { error: initialized.error.message, code: initialized.error.code });
+    logger.error("could not start the pipeline", {
+      error: initialized.error.message,
+      code: initialized.error.code,
+    });
     await pipeline.destroy();
     return EXIT.FAILED;
   }
@@ -55,7 +62,10 @@ export async function runCommand(file: string, options: RunOptions, io: CommandI
   let server: MetricsServer | undefined;
   const metricsPort = options.metricsPort ?? pipeline.config.metrics?.port;
   if (metricsPort !== undefined) {
-    server = await serveMetrics(pipeline, { port: metricsPort, host: options.metricsHost ?? pipeline.config.metrics?.host ?? "127.0.0.1" });
+    server = await serveMetrics(pipeline, {
+      port: metricsPort,
+      host: options.metricsHost ?? pipeline.config.metrics?.host ?? "127.0.0.1",
+    });
     logger.info("serving metrics and health", { url: server.url });
   }
 
@@ -73,7 +83,10 @@ export async function runCommand(file: string, options: RunOptions, io: CommandI
   process.on("SIGTERM", onSignal);
 
   const stopProgress = options.progress ? showProgress(pipeline) : () => {};
-  logger.info("pipeline started", { sources: pipeline.config.sources.map((source) => source.id), targets: pipeline.config.targets.map((target) => target.id) });
+  logger.info("pipeline started", {
+    sources: pipeline.config.sources.map((source) => source.id),
+    targets: pipeline.config.targets.map((target) => target.id),
+  });
   const summary = await pipeline.run();
   stopProgress();
   await pipeline.destroy();
@@ -89,5 +102,7 @@ export async function runCommand(file: string, options: RunOptions, io: CommandI
 
 function loggerOption(options: RunOptions) {
   if (!options.logLevel && !options.logFormat) return {};
-  return { logger: createConsoleLogger({ level: options.logLevel ?? "info", format: options.logFormat ?? "pretty" }) };
+  return {
+    logger: createConsoleLogger({ level: options.logLevel ?? "info", format: options.logFormat ?? "pretty" }),
+  };
 }

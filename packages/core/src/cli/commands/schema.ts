@@ -1,5 +1,4 @@
 import { pipelineJsonSchema } from "../../config/index";
-import { RECORD_KINDS, type RecordKind } from "../../dsl/kinds";
 import {
   generateSchemaSql,
   generateTopicConfigs,
@@ -7,6 +6,7 @@ import {
   recordJsonSchema,
   topicsYaml,
 } from "../../dsl/generate/index";
+import { RECORD_KINDS, type RecordKind } from "../../dsl/kinds";
 import { defaultRegistry } from "../../registry/registry";
 import { EXIT } from "../exit-codes";
 import type { CommandIO } from "../io";
@@ -32,7 +32,11 @@ export interface SchemaOptions {
   format?: string;
 }
 
-export async function schemaCommand(what: string | undefined, options: SchemaOptions, io: CommandIO): Promise<number> {
+export async function schemaCommand(
+  what: string | undefined,
+  options: SchemaOptions,
+  io: CommandIO,
+): Promise<number> {
   const kinds = selectKinds(options.kind);
   if (!kinds) {
     io.error(`unknown --kind "${options.kind}"; use one of ${RECORD_KINDS.join(", ")}`);

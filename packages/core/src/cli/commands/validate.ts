@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { loadPipelineFile, formatConfigProblems } from "../../config/index";
+import { formatConfigProblems, loadPipelineFile } from "../../config/index";
 import type { ConfigProblem } from "../../config/types";
 import { defaultRegistry } from "../../registry/registry";
 import { EXIT } from "../exit-codes";
@@ -13,7 +13,11 @@ with file:line:column and exits 2 when there is any, 0 when the file is valid.
 
   --json   print { valid, problems[] } as JSON`;
 
-export async function validateCommand(file: string, options: { json: boolean }, io: CommandIO): Promise<number> {
+export async function validateCommand(
+  file: string,
+  options: { json: boolean },
+  io: CommandIO,
+): Promise<number> {
   const path = resolve(io.cwd, file);
   const loaded = await loadPipelineFile(path, { registry: defaultRegistry(), env: io.env });
   if (loaded.ok) {

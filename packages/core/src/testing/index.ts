@@ -1,0 +1,11 @@
+/**
+ * Test helpers for adapter authors: the conformance suite every adapter runs
+ * (testSource, testTarget) and in-memory test doubles.
+ */
+
+export { MemoryStore, memoryStore, memoryTarget } from "../builtin/memory-target";
+export { syntheticSource } from "../builtin/synthetic-source";
+export { createMemoryLogger, silentLogger } from "../runtime/logger";
+export { MemoryStateStore } from "../runtime/state-store";
+export { type TestSourceOptions, type TestTargetOptions, testSource, testTarget } from "./conformance";
+export { sampleRecords } from "./sample-records";
