@@ -24,7 +24,7 @@ describe("Result", () => {
   it("maps and chains successes, passes failures through untouched", () => {
     const doubled = map(ok(21), (value) => value * 2);
     expect(doubled).toEqual(ok(42));
-    const failed: Result<number> = err(failure);
+    const failed = err(failure) as Result<number>;
     expect(map(failed, (value) => value * 2)).toBe(failed);
     expect(andThen(ok(2), (value) => (value > 1 ? ok(String(value)) : err(failure)))).toEqual(ok("2"));
     expect(andThen(ok(0), (value) => (value > 1 ? ok(String(value)) : err(failure)))).toEqual(err(failure));
@@ -59,7 +59,7 @@ describe("Result", () => {
       .andThen(async (count) => (count > 2 ? ok(count * 10) : err(failure)))
       .match({ ok: (value) => value, err: () => -1 });
     expect(total).toBe(30);
-    const fallback = await ResultAsync.fromPromise(Promise.reject(new Error("down"))).unwrapOr(0);
+    const fallback = await ResultAsync.fromPromise(Promise.reject<number>(new Error("down"))).unwrapOr(0);
     expect(fallback).toBe(0);
     const awaited = await ResultAsync.from(ok("direct"));
     expect(awaited).toEqual(ok("direct"));
