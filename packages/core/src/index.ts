@@ -4,5 +4,7 @@ export { type ColumnModel, snakeCase, type TableModel, tableModel } from "./dsl/
 export * from "./errors/index";
 export * from "./registry/index";
 export * from "./result/index";
-export * from "./runtime/logger";
+export * from "./runtime/index";
+export { syntheticSource, memoryTarget, memoryStore, fileTarget, BUILTIN_ADAPTERS } from "./builtin/index";
+export { parseDuration } from "./util/duration";
 export { CORE_VERSION } from "./version";
