@@ -1,4 +1,6 @@
 export * from "./adapters/index";
+export * from "./config/index";
+export * from "./dsl/generate/index";
 export * from "./dsl/index";
 export { type ColumnModel, snakeCase, type TableModel, tableModel } from "./dsl/table-model";
 export * from "./errors/index";

@@ -74,6 +74,9 @@ function expandExponent(text: string): string {
   return negative && /[1-9]/.test(result) ? `-${result}` : result;
 }
 
+/** 9999-12-31T23:59:59.999Z, the last instant with a four-digit year. */
+export const MAX_TIMESTAMP_MS = 253_402_300_799_999;
+
 /**
  * A point in time, always UTC. Accepts an ISO-8601 string with an offset, a Date or
  * epoch milliseconds; yields the ISO-8601 UTC form (`2024-01-01T00:00:00.000Z`).
@@ -85,6 +88,11 @@ export function utcTimestamp(description: string) {
       const date = value instanceof Date ? value : new Date(value);
       if (Number.isNaN(date.getTime())) {
         context.addIssue({ code: "custom", message: "invalid date" });
+        return z.NEVER;
+      }
+      // Beyond year 9999 toISOString() prints `+010000-…`, which is not RFC 3339.
+      if (date.getTime() > MAX_TIMESTAMP_MS) {
+        context.addIssue({ code: "custom", message: `${date.toISOString()} is after year 9999` });
         return z.NEVER;
       }
       return date.toISOString();

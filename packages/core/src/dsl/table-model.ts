@@ -37,21 +37,29 @@ export function snakeCase(field: string): string {
 interface Unwrapped {
   schema: z.ZodType;
   nullable: boolean;
+  /** Metadata of the wrapped schema and of every wrapper, the outer ones winning. */
+  meta: (ColumnMeta & { format?: string }) | undefined;
 }
 
 // Optional, nullable and default wrappers say whether the column may be NULL; the
-// metadata (SQL type) sits on the wrapped schema.
+// metadata (SQL type) usually sits on the wrapped schema, but `.default(x).meta(...)`
+// puts it on a wrapper, so every level is read.
 function unwrap(schema: z.ZodType): Unwrapped {
   let current = schema;
   let nullable = false;
+  const metas: (ColumnMeta & { format?: string })[] = [];
   for (;;) {
+    const meta = metaOf(current);
+    if (meta) metas.unshift(meta);
     const def = (current as unknown as { _zod: { def: { type: string; innerType?: z.ZodType } } })._zod.def;
     if (def.type === "optional" || def.type === "nullable") {
       nullable = true;
       current = def.innerType as z.ZodType;
     } else if (def.type === "default" || def.type === "prefault") {
       current = def.innerType as z.ZodType;
-    } else return { schema: current, nullable };
+    } else {
+      return { schema: current, nullable, meta: metas.length > 0 ? Object.assign({}, ...metas) : undefined };
+    }
   }
 }
 
@@ -80,8 +88,7 @@ export function tableModel(kind: RecordKind): TableModel {
   const definition = RECORD_KIND_DEFINITIONS[kind];
   const shape = (definition.schema as unknown as z.ZodObject).shape as Record<string, z.ZodType>;
   const columns: ColumnModel[] = Object.entries(shape).map(([field, fieldSchema]) => {
-    const { schema, nullable } = unwrap(fieldSchema);
-    const meta = metaOf(schema);
+    const { schema, nullable, meta } = unwrap(fieldSchema);
     if (!meta?.sqlType) throw new Error(`field ${kind}.${field} has no sqlType metadata`);
     return {
       field,
