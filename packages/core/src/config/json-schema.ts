@@ -1,0 +1,120 @@
+import { z } from "zod";
+import type { AdapterDefinition } from "../adapters/types";
+import { type AdapterRegistry, type AdapterRole, defaultRegistry } from "../registry/registry";
+import { pipelineFileSchema } from "./schema";
+
+type JsonSchema = { [key: string]: JsonValue };
+/** A JSON Schema document (draft 2020-12), as plain JSON. */
+export type PipelineJsonSchema = JsonSchema;
+type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+// Matches a `type` that names a file or a package rather than a registered adapter.
+const PATH_OR_PACKAGE = "^(\\./|\\.\\./|/|file:|@|[A-Za-z]:[\\\\/])|/";
+
+/**
+ * The JSON Schema (2020-12) of pipeline files, generated from the zod schemas. Each
+ * `sources[]` / `targets[]` item whose `type` names an adapter of the registry has
+ * its `config` checked against that adapter's config schema, so editors complete
+ * and check adapter options too. Reference it from a pipeline file:
+ *
+ *     # yaml-language-server: $schema=./node_modules/@qicore/core/schemas/pipeline.schema.json
+ */
+export function pipelineJsonSchema(registry: AdapterRegistry = defaultRegistry()): PipelineJsonSchema {
+  const schema = z.toJSONSchema(pipelineFileSchema, {
+    io: "input",
+    target: "draft-2020-12",
+    unrepresentable: "any",
+  }) as JsonSchema;
+  const definitions: Record<string, JsonValue> = {};
+  const properties = schema.properties as Record<string, JsonSchema>;
+  for (const [role, section] of [
+    ["source", "sources"],
+    ["target", "targets"],
+  ] as const) {
+    const item = (properties[section] as { items: JsonSchema }).items;
+    const adapters = adaptersOf(registry, role);
+    const names = adapters.map((adapter) => adapter.name);
+    const typeProperty = (item.properties as Record<string, JsonSchema>).type as JsonSchema;
+    typeProperty.anyOf = [
+      ...(names.length > 0
+        ? [{ enum: names, description: `A registered ${role} adapter.` } satisfies JsonSchema]
+        : []),
+      { pattern: PATH_OR_PACKAGE, description: "A file path (./my-adapter.ts) or a package name." },
+    ];
+    if (names.length > 0) typeProperty.examples = names;
+    const branches: JsonValue[] = [];
+    for (const adapter of adapters) {
+      const key = `${role}-${adapter.name}-config`;
+      definitions[key] = adapterConfigSchema(adapter, key, definitions);
+      branches.push({
+        if: { properties: { type: { const: adapter.name } }, required: ["type"] },
+        // biome-ignore lint/suspicious/noThenProperty: `then` is the JSON Schema keyword of an if/then branch.
+        then: {
+          ...(adapter.description ? { description: adapter.description } : {}),
+          properties: { config: { $ref: `#/$defs/${key}` } },
+        },
+      });
+    }
+    if (branches.length > 0) item.allOf = branches;
+  }
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    title: "QiCore pipeline",
+    description: "A QiCore pipeline file: sources, targets, routes and delivery settings.",
+    ...withoutKey(schema, "$schema"),
+    ...(Object.keys(definitions).length > 0
+      ? { $defs: { ...((schema.$defs as JsonSchema | undefined) ?? {}), ...definitions } }
+      : {}),
+  };
+}
+
+function adaptersOf(registry: AdapterRegistry, role: AdapterRole): AdapterDefinition[] {
+  const seen = new Set<string>();
+  return registry.list(role).flatMap((summary) => {
+    const definition = registry.get(role, summary.name);
+    // Adapters loaded from a path are listed too, but a file cannot name them by that name.
+    if (!definition || seen.has(summary.name)) return [];
+    seen.add(summary.name);
+    return [definition];
+  });
+}
+
+/**
+ * An adapter's config schema as JSON Schema, its own `$defs` moved up to the
+ * document's under `<key>-<name>` so `$ref`s still resolve inside the pipeline schema.
+ */
+function adapterConfigSchema(
+  adapter: AdapterDefinition,
+  key: string,
+  definitions: Record<string, JsonValue>,
+): JsonValue {
+  let converted: JsonSchema;
+  try {
+    converted = z.toJSONSchema(adapter.configSchema, {
+      io: "input",
+      target: "draft-2020-12",
+      unrepresentable: "any",
+    }) as JsonSchema;
+  } catch {
+    return { type: "object", description: `Options of ${adapter.name} (its schema has no JSON form).` };
+  }
+  const rewrite = (value: JsonValue): JsonValue => {
+    if (Array.isArray(value)) return value.map(rewrite);
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(
+      Object.entries(value).map(([name, inner]) => {
+        if (name !== "$ref" || typeof inner !== "string") return [name, rewrite(inner)];
+        if (inner === "#") return [name, `#/$defs/${key}`];
+        return [name, inner.replace(/^#\/\$defs\//, `#/$defs/${key}-`)];
+      }),
+    );
+  };
+  const own = (converted.$defs as JsonSchema | undefined) ?? {};
+  for (const [name, inner] of Object.entries(own)) definitions[`${key}-${name}`] = rewrite(inner);
+  return rewrite(withoutKey(withoutKey(converted, "$schema"), "$defs"));
+}
+
+function withoutKey(schema: JsonSchema, key: string): JsonSchema {
+  const { [key]: _removed, ...rest } = schema;
+  return rest;
+}
