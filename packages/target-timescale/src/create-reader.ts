@@ -1,0 +1,55 @@
+import { silentLogger } from "@qicore/core";
+import { openDatabase } from "./connection";
+import type { Database } from "./database";
+import { createReader } from "./reader";
+import { parseTimescaleConfig, splitOptions } from "./target";
+import type { TimescaleOptions, TimescaleReader } from "./types";
+
+/**
+ * A reader on its own, for dashboards, scripts and the MCP server. Opens the database
+ * on first use and creates no tables; `close()` releases what it opened.
+ *
+ *     const reader = createTimescaleReader({ connectionString: process.env.DATABASE_URL });
+ *     const history = await reader.getPriceHistory("bitcoin", new Date("2024-01-01"), new Date());
+ *     if (history.ok) console.table(history.value);
+ */
+export function createTimescaleReader(options: TimescaleOptions = {}): TimescaleReader {
+  const { config: rawConfig, injection } = splitOptions(options);
+  const { pglite, database: injected } = injection;
+  const { logger, baseDir } = options;
+  const config = parseTimescaleConfig({ ...rawConfig, migrate: false });
+  let opening: Promise<{ database: Database; owned: boolean }> | undefined;
+  const open = () => {
+    opening ??= openDatabase(config, injection, {
+      logger: logger ?? silentLogger,
+      baseDir: baseDir ?? process.cwd(),
+    }).catch((thrown) => {
+      opening = undefined;
+      throw thrown;
+    });
+    return opening;
+  };
+  const database: Database = {
+    get engine() {
+      return config.connectionString.startsWith("embedded") || pglite ? "pglite" : "postgres";
+    },
+    location: injected?.location ?? "the configured database",
+    query: async (text, params) => (await open()).database.query(text, params),
+    withSession: async (work) => (await open()).database.withSession(work),
+    close: async () => {},
+  };
+  const reader = createReader(database, {
+    schema: config.schema,
+    maxRows: config.maxRows,
+    timescale: config.timescale,
+  });
+  return {
+    ...reader,
+    async close() {
+      const current = opening;
+      opening = undefined;
+      const state = await current?.catch(() => undefined);
+      if (state?.owned) await state.database.close();
+    },
+  };
+}
