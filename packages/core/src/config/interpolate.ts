@@ -85,9 +85,10 @@ export function interpolateText(
       const found = env[name];
       if (found !== undefined && (found !== "" || fallback === undefined)) output += found;
       else if (fallback !== undefined) output += fallback;
+      // The example keeps the name out: `DB_PASSWORD:-...` would look like a secret to redaction.
       else
         problems.push(
-          `environment variable ${name} is not set (set it, or give a default: \${${name}:-value})`,
+          `environment variable ${name} is not set; set it, or give a default as in \${VAR:-default}`,
         );
       substituted = true;
     }

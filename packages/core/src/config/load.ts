@@ -3,7 +3,7 @@ import { dirname, extname, resolve as resolvePath } from "node:path";
 import type { SourceDefinition, TargetDefinition } from "../adapters/types";
 import { type AdapterRegistry, defaultRegistry } from "../registry/registry";
 import { err, ok, type Result } from "../result/result";
-import { type Environment, interpolate } from "./interpolate";
+import { type Environment, interpolate, pathKey } from "./interpolate";
 import { type EntryView, type PipelineView, sourceKinds, viewOf } from "./pipeline-view";
 import { configError, locateProblems } from "./problems";
 import { recoverFromTypos } from "./recover";
@@ -104,11 +104,11 @@ async function loadValue(
     return fail([{ path: [], message: "the pipeline is empty; it needs name, sources and targets" }]);
   }
   const interpolated = interpolate(value, context.env ?? process.env);
-  const problems: PendingProblem[] = [...interpolated.problems];
+  const problems: PendingProblem[] = [];
 
   const file = parseConfig(pipelineFileSchema, interpolated.value, [], interpolated.substituted);
+  if (!file.ok) problems.push(...file.problems);
   const recovered = recoverFromTypos(interpolated.value, file.ok ? [] : file.problems);
-  problems.push(...recovered.problems);
 
   // Adapters, their configs and the cross-field rules are checked even when the schema
   // found problems, on what could be read, so one run lists every mistake.
@@ -128,7 +128,14 @@ async function loadValue(
   }
   later.push(...checkRules(view));
   problems.push(...later.map((problem) => ({ ...problem, path: recovered.toWritten(problem.path) })));
-  if (problems.length > 0 || !file.ok) return fail(problems);
+  if (problems.length > 0 || interpolated.problems.length > 0 || !file.ok) {
+    // A value whose variable is unset is reported once, as that, not again as a wrong value.
+    const unset = new Set(interpolated.problems.map((problem) => pathKey(problem.path)));
+    return fail([
+      ...interpolated.problems,
+      ...problems.filter((problem) => !unset.has(pathKey(problem.path))),
+    ]);
+  }
   return ok(build(file.data, view, configs, interpolated.value, context));
 }
 

@@ -12,15 +12,13 @@ interface Rename {
 /**
  * Reads misspelt keys as the keys they most likely meant, so one typo does not hide
  * the problems of the section it names: with `tagets:` the targets' adapters and the
- * routes to them are still checked. The typo itself stays reported, and the
- * "missing required key" it causes is dropped as the same mistake.
+ * routes to them are still checked. The typo itself stays reported.
  */
 export function recoverFromTypos(
   value: unknown,
   schemaProblems: readonly PendingProblem[],
 ): {
   value: unknown;
-  problems: PendingProblem[];
   /** Maps a path in the recovered value back to where it is written in the file. */
   toWritten: (path: FieldPath) => FieldPath;
 } {
@@ -28,17 +26,6 @@ export function recoverFromTypos(
     problem.meant === undefined
       ? []
       : [{ parent: problem.path.slice(0, -1), written: String(problem.path.at(-1)), meant: problem.meant }],
-  );
-  const problems = schemaProblems.filter(
-    (problem) =>
-      !(
-        problem.missing &&
-        renames.some(
-          (rename) =>
-            samePath(rename.parent, problem.path.slice(0, -1)) &&
-            rename.meant === String(problem.path.at(-1)),
-        )
-      ),
   );
   let recovered = value;
   for (const rename of renames) recovered = renamed(recovered, rename.parent, rename.written, rename.meant);
@@ -55,7 +42,7 @@ export function recoverFromTypos(
     }
     return path;
   };
-  return { value: recovered, problems, toWritten };
+  return { value: recovered, toWritten };
 }
 
 function renamed(root: unknown, parent: FieldPath, written: string, meant: string): unknown {

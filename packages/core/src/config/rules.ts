@@ -151,6 +151,7 @@ export const everySourceRouted: PipelineRule = (view) => {
       ];
     }
     const candidates = view.targets.filter((target) => target.id !== view.deadLetterTarget);
+    if (view.targets.length === 0) return [];
     if (candidates.length === 0) {
       return [
         {

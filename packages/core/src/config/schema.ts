@@ -98,6 +98,8 @@ const deliverySchema = z.strictObject({
       target: idSchema.optional().describe("Id of a target that stores dead letters."),
       path: z.string().min(1).optional().describe("A JSON-lines file, relative to the pipeline file."),
     })
+    // Exactly one of the two keys, for editors too (the refinement below has no JSON Schema form).
+    .meta({ minProperties: 1, maxProperties: 1 })
     .superRefine((value, context) => {
       if ((value.target === undefined) === (value.path === undefined)) {
         context.addIssue({ code: "custom", message: "give either target (a target id) or path (a file)" });

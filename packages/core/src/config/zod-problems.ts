@@ -43,9 +43,16 @@ export function parseConfig<T>(
     if (changed) result = schema.safeParse(input, { error: describeIssue });
   }
   if (result.success) return { ok: true, data: result.data };
+  const problems = result.error.issues.flatMap((issue) => problemsOfIssue(issue, schema, input, prefix));
+  // `greting:` makes `greeting` missing too; that is one mistake, reported at the typo.
+  const meant = new Set(
+    problems.flatMap((problem) =>
+      problem.meant === undefined ? [] : [pathKey([...problem.path.slice(0, -1), problem.meant])],
+    ),
+  );
   return {
     ok: false,
-    problems: result.error.issues.flatMap((issue) => problemsOfIssue(issue, schema, input, prefix)),
+    problems: problems.filter((problem) => !(problem.missing && meant.has(pathKey(problem.path)))),
   };
 }
 
