@@ -133,6 +133,14 @@ export const memoryTarget = defineTarget<MemoryTargetConfig>({
         return failures.length > 0 ? { failures } : undefined;
       },
       async writeDeadLetters(letters) {
+        if (config.failAlways) {
+          throw new QiError({
+            code: "NETWORK_ERROR",
+            message: "memory target: simulated outage",
+            category: "NETWORK",
+            retryable: true,
+          });
+        }
         store.deadLetters.push(...letters);
       },
       async healthCheck() {

@@ -12,7 +12,10 @@ export interface MetricsServer {
  * `/metrics` (Prometheus text), `/health/live` and `/health/ready` (200 or 503 with
  * the reasons as JSON). Binds to loopback unless told otherwise.
  */
-export async function serveMetrics(pipeline: Pipeline, options: { host?: string; port?: number } = {}): Promise<MetricsServer> {
+export async function serveMetrics(
+  pipeline: Pipeline,
+  options: { host?: string; port?: number } = {},
+): Promise<MetricsServer> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? "/").split("?")[0];
     if (request.method !== "GET") {
@@ -20,16 +23,22 @@ export async function serveMetrics(pipeline: Pipeline, options: { host?: string;
       return;
     }
     if (path === "/metrics") {
-      response.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(pipeline.metrics.prometheus());
+      response
+        .writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" })
+        .end(pipeline.metrics.prometheus());
       return;
     }
     if (path === "/health/live" || path === "/health/ready" || path === "/health") {
       const health = pipeline.health();
       const healthy = path === "/health/live" ? health.live : health.ready;
-      response.writeHead(healthy ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(health));
+      response
+        .writeHead(healthy ? 200 : 503, { "content-type": "application/json" })
+        .end(JSON.stringify(health));
       return;
     }
-    response.writeHead(404, { "content-type": "text/plain" }).end("not found: try /metrics, /health/live or /health/ready\n");
+    response
+      .writeHead(404, { "content-type": "text/plain" })
+      .end("not found: try /metrics, /health/live or /health/ready\n");
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

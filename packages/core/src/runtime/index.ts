@@ -1,9 +1,15 @@
-export { Pipeline, type PipelineOptions, type PipelineState, type RunSummary, type PipelineHealth } from "./pipeline";
-export { Source, type SourceOptions } from "./source";
-export { Target, type TargetOptions, type PublishReport } from "./target";
-export { PipelineMetrics, type MetricsSnapshot } from "./metrics";
-export { serveMetrics, type MetricsServer } from "./http-server";
-export { FileStateStore, MemoryStateStore } from "./state-store";
-export { FileDeadLetterSink, TargetDeadLetterSink, type DeadLetterSink } from "./dead-letters";
-export { withRetry, backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./retry";
+export { type DeadLetterSink, FileDeadLetterSink, TargetDeadLetterSink } from "./dead-letters";
+export { type MetricsServer, serveMetrics } from "./http-server";
 export * from "./logger";
+export { type MetricsSnapshot, PipelineMetrics } from "./metrics";
+export {
+  Pipeline,
+  type PipelineHealth,
+  type PipelineOptions,
+  type PipelineState,
+  type RunSummary,
+} from "./pipeline";
+export { backoffDelay, DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry";
+export { Source, type SourceOptions } from "./source";
+export { FileStateStore, MemoryStateStore } from "./state-store";
+export { type PublishReport, Target, type TargetOptions } from "./target";

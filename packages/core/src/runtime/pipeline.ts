@@ -303,12 +303,7 @@ export class Pipeline {
           this.config.delivery.batch,
           this.deadLetters as DeadLetterSink,
           this.metrics,
-          (error) =>
-            this.failRun(
-              toQiError(error, {
-                message: `dead-letter destination ${this.deadLetters?.description} failed`,
-              }),
-            ),
+          (error) => this.failRun(deadLetterFailure(this.deadLetters, error)),
         ),
       );
     }
@@ -392,9 +387,7 @@ export class Pipeline {
           await this.deadLetters?.write(letters);
           this.metrics.countDeadLetters(letters.length);
         } catch (thrown) {
-          this.failRun(
-            toQiError(thrown, { message: `dead-letter destination ${this.deadLetters?.description} failed` }),
-          );
+          this.failRun(deadLetterFailure(this.deadLetters, thrown));
           return;
         }
       }
@@ -494,6 +487,17 @@ function pick(options: PipelineOptions): {
   env?: Record<string, string | undefined>;
 } {
   return { registry: options.registry ?? defaultRegistry(), ...(options.env ? { env: options.env } : {}) };
+}
+
+function deadLetterFailure(sink: DeadLetterSink | undefined, thrown: unknown): QiError {
+  const cause = toQiError(thrown);
+  return new QiError({
+    code: "WRITE_FAILED",
+    message: `dead-letter destination ${sink?.description ?? ""} failed, so undeliverable records cannot be kept: ${cause.message}`,
+    category: "SYSTEM",
+    retryable: false,
+    cause,
+  });
 }
 
 function configBug(message: string): QiError {
