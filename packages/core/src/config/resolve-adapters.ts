@@ -45,14 +45,9 @@ function explainNotFound(
 ): string {
   const otherRole: AdapterRole = role === "source" ? "target" : "source";
   if (error.code === "ADAPTER_NOT_FOUND" && registry.get(otherRole, type)) {
-    return `"${type}" is a ${otherRole} adapter, not a ${role}; ${
-      registry.list(role).length > 0
-        ? `${role}s: ${registry
-            .list(role)
-            .map((adapter) => adapter.name)
-            .join(", ")}`
-        : `no ${role}s are registered`
-    }`;
+    const names = registry.list(role).map((adapter) => adapter.name);
+    const list = names.length > 0 ? `${role}s: ${names.join(", ")}` : `no ${role}s are registered`;
+    return `"${type}" is a ${otherRole} adapter, not a ${role}; ${list}`;
   }
   const available = error.context.available;
   const hint = Array.isArray(available) ? didYouMean(type, available.map(String)) : "";
