@@ -47,10 +47,22 @@ interface PGliteDatabaseOptions {
   release?: () => Promise<void>;
 }
 
+// One lock per PGlite instance, shared by every Database over it (a target and a reader).
+const locks = new WeakMap<PGliteLike, SessionLock>();
+
+function lockFor(instance: PGliteLike): SessionLock {
+  let lock = locks.get(instance);
+  if (!lock) {
+    lock = new SessionLock();
+    locks.set(instance, lock);
+  }
+  return lock;
+}
+
 /** A Database over one PGlite instance. */
 export function createPGliteDatabase(options: PGliteDatabaseOptions): Database {
   const { instance } = options;
-  const lock = new SessionLock();
+  const lock = lockFor(instance);
   const session: SqlSession = {
     async query<Row>(text: string, params: readonly unknown[] = []) {
       return toResult<Row>(await instance.query<Row>(text, [...params]));

@@ -1,0 +1,20 @@
+import { requirePostgresUrl } from "../../../test/services";
+import { describeConnectionLoss } from "./test-support/connection-loss";
+import { describeTimescaleTarget } from "./test-support/scenarios";
+import { createScratchDatabase } from "./test-support/services";
+
+const url = requirePostgresUrl();
+
+describeTimescaleTarget({
+  label: "PostgreSQL without TimescaleDB",
+  edition: "postgres",
+  async open() {
+    const scratch = await createScratchDatabase(url, "postgres");
+    return { options: { connectionString: scratch.url }, cleanup: scratch.drop };
+  },
+});
+
+describeConnectionLoss("PostgreSQL", async () => {
+  const scratch = await createScratchDatabase(url, "postgres_kill");
+  return { url: scratch.url, cleanup: scratch.drop };
+});

@@ -1,0 +1,110 @@
+import { type CryptoPrice, createMemoryLogger } from "@qicore/core";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTimescaleTarget, type TimescaleTarget } from "../index";
+import { priceRecords } from "./records";
+
+/** Sum of decimal strings with 8 fractional digits at most, exactly, as text. */
+function exactSum(values: readonly string[]): string {
+  let total = 0n;
+  for (const value of values) {
+    const [whole = "0", fraction = ""] = value.split(".");
+    total += BigInt(whole) * 100_000_000n + BigInt(fraction.padEnd(8, "0"));
+  }
+  const fraction = (total % 100_000_000n).toString().padStart(8, "0");
+  return `${total / 100_000_000n}.${fraction}`;
+}
+
+/**
+ * Kills the writer's connection with pg_terminate_backend while a write is in flight
+ * (on the COPY path and on the upsert path) and checks that the rows that land are
+ * exactly the rows written: same count, same exact sum.
+ */
+export function describeConnectionLoss(
+  label: string,
+  open: () => Promise<{ url: string; cleanup(): Promise<void> }>,
+) {
+  describe(`timescale target on ${label} when the writer's connection is killed mid-batch`, () => {
+    let url: string;
+    let cleanup: () => Promise<void> = async () => {};
+    let admin: pg.Client;
+    const targets: TimescaleTarget[] = [];
+
+    beforeAll(async () => {
+      ({ url, cleanup } = await open());
+      admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+    });
+    afterAll(async () => {
+      for (const target of targets) await target.disconnect();
+      await admin?.end();
+      await cleanup();
+    });
+
+    /** Terminates the first backend of `applicationName` running a statement that starts with `statement`. */
+    async function terminateWhenBusy(
+      applicationName: string,
+      statement: string,
+      deadline: number,
+    ): Promise<number> {
+      while (Date.now() < deadline) {
+        const result = await admin.query<{ pid: number; terminated: boolean }>(
+          `SELECT pid, pg_terminate_backend(pid) AS terminated FROM pg_stat_activity
+           WHERE application_name = $1 AND state = 'active' AND query ILIKE $2 LIMIT 1`,
+          [applicationName, `${statement}%`],
+        );
+        const row = result.rows[0];
+        if (row?.terminated) return row.pid;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      throw new Error(`no ${statement} of ${applicationName} was seen running`);
+    }
+
+    for (const path of ["copy", "upsert"] as const) {
+      it(`loses and duplicates nothing on the ${path} path`, async () => {
+        const applicationName = `qicore-kill-${path}`;
+        const schema = `kill_${path}`;
+        const logger = createMemoryLogger();
+        const target = createTimescaleTarget({
+          connectionString: url,
+          schema,
+          applicationName,
+          logger,
+          bulkThreshold: path === "copy" ? 1_000 : 1_000_000,
+          copyBatchSize: 25_000,
+          batchSize: 2_000,
+          retry: { attempts: 6, initialDelayMs: 20, maxDelayMs: 200 },
+        });
+        targets.push(target);
+        await target.connect();
+        const records: CryptoPrice[] = priceRecords(200_000);
+        const writing = target.writeRecords("price", records);
+        const killed = terminateWhenBusy(
+          applicationName,
+          path === "copy" ? "COPY" : "INSERT",
+          Date.now() + 30_000,
+        );
+        const [report, pid] = await Promise.all([writing, killed]);
+        expect(pid).toBeGreaterThan(0);
+        expect(report.failures).toEqual([]);
+        expect(report.path).toBe(path);
+        // The write noticed the lost connection and retried on a new one.
+        expect(
+          logger.lines.some(
+            (line) => line.level === "warn" && /retrying on a new connection/.test(line.message),
+          ),
+        ).toBe(true);
+        const stored = await admin.query<{ rows: number; total: string; keys: number }>(
+          `SELECT count(*)::int AS rows, sum(usd_price)::text AS total,
+             count(DISTINCT (coin_id, exchange_id, last_updated))::int AS keys
+           FROM "${schema}".crypto_prices`,
+        );
+        expect(stored.rows[0]).toEqual({
+          rows: 200_000,
+          keys: 200_000,
+          total: exactSum(records.map((record) => record.usdPrice)),
+        });
+      }, 180_000);
+    }
+  });
+}
