@@ -494,6 +494,8 @@ command_env() {
 export QICORE_TEST_TIMESCALE_URL='postgres://postgres@$HOST:$TIMESCALE_PORT/postgres'
 export QICORE_TEST_POSTGRES_URL='postgres://postgres@$HOST:$POSTGRES_PORT/postgres'
 export QICORE_TEST_KAFKA_BROKERS='$HOST:$KAFKA_PORT'
+# Debian's TimescaleDB build is the Apache-2 edition (no compression, policies, continuous aggregates).
+export QICORE_TEST_TIMESCALE_LICENSE='apache'
 export QICORE_KAFKA_CLASSPATH='$KAFKA_LIB/*'
 export QICORE_SERVICES_CACHE='$CACHE_DIR'
 EOF
