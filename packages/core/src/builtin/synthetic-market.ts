@@ -68,9 +68,30 @@ export function priceAt(profile: CoinProfile, salt: number, seed: number, tick: 
   return profile.basePrice * (1 + wave + noise);
 }
 
-/** Fixed-point text with the given decimals, trailing zeros trimmed ("67012.5", not "67012.50000000"). */
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, exponent) => 10 ** exponent);
+
+/**
+ * Fixed-point text with the given decimals, trailing zeros trimmed ("67012.5", not
+ * "67012.50000000"). Works on integers (value × 10^decimals) while they stay exact,
+ * which is several times faster than toFixed; falls back to toFixed beyond that.
+ */
 export function decimalText(value: number, decimals: number): string {
-  const text = value.toFixed(decimals);
+  const scale = POWERS_OF_TEN[decimals] as number;
+  let scaled = Math.round(Math.abs(value) * scale);
+  if (!Number.isSafeInteger(scaled)) return trimZeros(value.toFixed(decimals));
+  const sign = value < 0 && scaled !== 0 ? "-" : "";
+  const whole = Math.floor(scaled / scale);
+  scaled -= whole * scale;
+  if (scaled === 0) return `${sign}${whole}`;
+  let digits = decimals;
+  while (scaled % 10 === 0) {
+    scaled /= 10;
+    digits--;
+  }
+  return `${sign}${whole}.${String(scaled).padStart(digits, "0")}`;
+}
+
+function trimZeros(text: string): string {
   if (!text.includes(".")) return text;
   let end = text.length;
   while (text.charCodeAt(end - 1) === 48 /* 0 */) end--;

@@ -103,6 +103,7 @@ export class SyntheticGenerator {
   private readonly bitcoin: CoinProfile;
   private readonly bitcoinSalt = hashText("bitcoin");
   private timeCache = { tick: -1, iso: "" };
+  private bitcoinCache = { tick: Number.NaN, price: 0 };
 
   constructor(private readonly config: SyntheticConfig) {
     this.profiles = config.coins.map((coin) => coinProfile(coin, config.seed));
@@ -153,7 +154,7 @@ export class SyntheticGenerator {
     const salt = this.salts[coinIndex] as number;
     const seed = this.config.seed;
     const price = priceAt(profile, salt, seed, tick);
-    const bitcoin = priceAt(this.bitcoin, this.bitcoinSalt, seed, tick);
+    const bitcoin = this.bitcoinPriceAt(tick);
     const dayAgo = priceAt(profile, salt, seed, tick - 1440);
     const weekAgo = priceAt(profile, salt, seed, tick - 10_080);
     return {
@@ -170,6 +171,13 @@ export class SyntheticGenerator {
       source: SOURCE,
       attribution: ATTRIBUTION,
     };
+  }
+
+  private bitcoinPriceAt(tick: number): number {
+    if (this.bitcoinCache.tick !== tick) {
+      this.bitcoinCache = { tick, price: priceAt(this.bitcoin, this.bitcoinSalt, this.config.seed, tick) };
+    }
+    return this.bitcoinCache.price;
   }
 
   private prices(from: number, to: number): CryptoPrice[] {
