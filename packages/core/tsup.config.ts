@@ -8,5 +8,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   splitting: true,
-  external: ["vitest"],
+  external: ["vitest", "tsx", "tsx/esm/api", "@qicore/mcp-server"],
 });
