@@ -71,8 +71,18 @@ run_step() {
   mkdir -p "$(dirname "$log")"
   local started=$SECONDS
   say "$name ..."
-  if ! "$@" >"$log" 2>&1 </dev/null 9>&-; then
-    printf 'services.sh: step "%s" failed. Last lines of its log (%s):\n' "$name" "$log" >&2
+  # A subshell with errexit of its own: in an `if` condition bash would ignore errexit inside
+  # the step's functions, and a failed command in the middle of a step would go unnoticed.
+  local status
+  set +e
+  (
+    set -e
+    "$@"
+  ) >"$log" 2>&1 </dev/null 9>&-
+  status=$?
+  set -e
+  if [ "$status" -ne 0 ]; then
+    printf 'services.sh: step "%s" failed (exit %s). Last lines of its log (%s):\n' "$name" "$status" "$log" >&2
     tail -n 25 "$log" | sed 's/^/    /' >&2
     exit 1
   fi
