@@ -1,3 +1,5 @@
+import { pipelineJsonSchema } from "../../config/json-schema";
+import { createRegistry } from "../../registry/registry";
 import { allRecordJsonSchemas } from "./json-schema";
 import { generateSchemaSql } from "./sql";
 import { topicsYaml } from "./topics";
@@ -14,7 +16,7 @@ export interface SchemaFile {
 /**
  * The files of `@qicore/core/schemas/`: every record's JSON Schema (output and input),
  * the TimescaleDB DDL (`schema.sql`, timescale edition, schema `public`) and the topic
- * configuration (`topics.yml`). The repository keeps them committed; a test fails when
+ * configuration (`topics.yml`) and the JSON Schema of pipeline files (`pipeline.schema.json`). The repository keeps them committed; a test fails when
  * they differ from what the generators produce.
  */
 export function schemaFiles(): SchemaFile[] {
@@ -28,5 +30,11 @@ export function schemaFiles(): SchemaFile[] {
     ),
     { path: "schemas/schema.sql", content: generateSchemaSql(), format: "text" },
     { path: "schemas/topics.yml", content: topicsYaml(), format: "text" },
+    // Pipeline files, with the built-in adapters' configs; `qicore schema pipeline` adds installed adapters.
+    {
+      path: "schemas/pipeline.schema.json",
+      content: `${JSON.stringify(pipelineJsonSchema(createRegistry()), null, 2)}\n`,
+      format: "json",
+    },
   ];
 }
