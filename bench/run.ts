@@ -16,7 +16,11 @@ function benchmarkFiles(): string[] {
   for (const pkg of readdirSync("packages")) {
     const folder = join("packages", pkg, "bench");
     if (!existsSync(folder)) continue;
-    files.push(...readdirSync(folder).filter((file) => file.endsWith(".bench.ts")).map((file) => join(folder, file)));
+    files.push(
+      ...readdirSync(folder)
+        .filter((file) => file.endsWith(".bench.ts"))
+        .map((file) => join(folder, file)),
+    );
   }
   return files.sort();
 }
@@ -25,12 +29,17 @@ async function main(): Promise<number> {
   const filter = process.argv[2];
   const benchmarks: Benchmark[] = [];
   for (const file of benchmarkFiles()) {
-    const module = (await import(pathToFileURL(resolve(file)).href)) as { benchmark?: Benchmark; benchmarks?: Benchmark[] };
+    const module = (await import(pathToFileURL(resolve(file)).href)) as {
+      benchmark?: Benchmark;
+      benchmarks?: Benchmark[];
+    };
     benchmarks.push(...(module.benchmarks ?? (module.benchmark ? [module.benchmark] : [])));
   }
   const selected = filter ? benchmarks.filter((benchmark) => benchmark.name.startsWith(filter)) : benchmarks;
   if (selected.length === 0) {
-    console.error(`no benchmark matches "${filter}"; available: ${benchmarks.map((benchmark) => benchmark.name).join(", ")}`);
+    console.error(
+      `no benchmark matches "${filter}"; available: ${benchmarks.map((benchmark) => benchmark.name).join(", ")}`,
+    );
     return 2;
   }
   // Each benchmark runs in a process of its own, so its peak RSS is its own.
@@ -38,10 +47,14 @@ async function main(): Promise<number> {
   if (!child) {
     let failures = 0;
     for (const benchmark of selected) {
-      const run = spawnSync(process.execPath, [...process.execArgv, process.argv[1] as string, benchmark.name], {
-        stdio: "inherit",
-        env: { ...process.env, QICORE_BENCH_CHILD: benchmark.name },
-      });
+      const run = spawnSync(
+        process.execPath,
+        [...process.execArgv, process.argv[1] as string, benchmark.name],
+        {
+          stdio: "inherit",
+          env: { ...process.env, QICORE_BENCH_CHILD: benchmark.name },
+        },
+      );
       if (run.status !== 0) failures++;
     }
     return failures > 0 ? 1 : 0;
@@ -58,7 +71,9 @@ async function main(): Promise<number> {
       }
     } catch (thrown) {
       failed++;
-      console.error(`✗ ${benchmark.name} failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`);
+      console.error(
+        `✗ ${benchmark.name} failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+      );
     }
   }
   return failed > 0 ? 1 : 0;

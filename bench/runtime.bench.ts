@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineSource } from "../packages/core/src/adapters/define";
 import { ADAPTER_CONTRACT_VERSION, type SourceBatch } from "../packages/core/src/adapters/types";
-import { syntheticConfigSchema, SyntheticGenerator } from "../packages/core/src/builtin/synthetic-source";
+import { SyntheticGenerator, syntheticConfigSchema } from "../packages/core/src/builtin/synthetic-source";
 import { createRegistry } from "../packages/core/src/registry/registry";
 import { silentLogger } from "../packages/core/src/runtime/logger";
 import { Pipeline } from "../packages/core/src/runtime/pipeline";
@@ -32,7 +32,9 @@ const replaySource = defineSource<{ rounds: number }>({
 });
 
 async function prepare(): Promise<void> {
-  const generator = new SyntheticGenerator(syntheticConfigSchema.parse({ ...syntheticConfig, count: RECORDS / 10 }));
+  const generator = new SyntheticGenerator(
+    syntheticConfigSchema.parse({ ...syntheticConfig, count: RECORDS / 10 }),
+  );
   prepared = [];
   for await (const batch of generator.batches(0, new AbortController().signal)) prepared.push(batch);
 }
@@ -46,8 +48,15 @@ async function generatorRate(): Promise<number> {
   return count / ((performance.now() - started) / 1000);
 }
 
-async function pipelineRate(source: Record<string, unknown>, targets: number): Promise<{ rate: number; maxQueue: number }> {
-  const targetSpecs = Array.from({ length: targets }, (_, index) => ({ id: `memory${index}`, type: "memory", config: { store: `bench-${index}`, keep: false } }));
+async function pipelineRate(
+  source: Record<string, unknown>,
+  targets: number,
+): Promise<{ rate: number; maxQueue: number }> {
+  const targetSpecs = Array.from({ length: targets }, (_, index) => ({
+    id: `memory${index}`,
+    type: "memory",
+    config: { store: `bench-${index}`, keep: false },
+  }));
   const loaded = await Pipeline.fromConfig(
     {
       name: "runtime-bench",
@@ -72,7 +81,8 @@ async function pipelineRate(source: Record<string, unknown>, targets: number): P
   await pipeline.destroy();
   if (summary.error) throw summary.error;
   for (const spec of targetSpecs) {
-    if (summary.recordsOut[spec.id] !== RECORDS) throw new Error(`${spec.id} wrote ${summary.recordsOut[spec.id]} of ${RECORDS}`);
+    if (summary.recordsOut[spec.id] !== RECORDS)
+      throw new Error(`${spec.id} wrote ${summary.recordsOut[spec.id]} of ${RECORDS}`);
   }
   return { rate: RECORDS / seconds, maxQueue };
 }
@@ -94,13 +104,19 @@ function runtimeBenchmark(targets: number): Benchmark {
       const alone = await pipelineRate(replay, targets);
       progress("end to end: synthetic source → runtime → memory targets");
       const endToEnd = await pipelineRate(synthetic, targets);
-      return result(name, "records/s", alone.rate, { name: "synthetic source alone", value: baseline }, {
-        records: RECORDS,
-        targets,
-        endToEndRecordsPerSecond: Math.round(endToEnd.rate),
-        maxQueueDepthRecords: Math.max(alone.maxQueue, endToEnd.maxQueue),
-        queueBoundRecords: 20 * BATCH,
-      });
+      return result(
+        name,
+        "records/s",
+        alone.rate,
+        { name: "synthetic source alone", value: baseline },
+        {
+          records: RECORDS,
+          targets,
+          endToEndRecordsPerSecond: Math.round(endToEnd.rate),
+          maxQueueDepthRecords: Math.max(alone.maxQueue, endToEnd.maxQueue),
+          queueBoundRecords: 20 * BATCH,
+        },
+      );
     },
   };
 }

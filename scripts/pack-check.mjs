@@ -11,7 +11,8 @@ const root = resolve(import.meta.dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "qicore-pack-"));
 const tarballs = join(work, "tarballs");
 const project = join(work, "project");
-const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+const run = (command, args, cwd) =>
+  execFileSync(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
 
 const packages = readdirSync(join(root, "packages"))
   .map((folder) => join(root, "packages", folder))
@@ -25,7 +26,10 @@ const files = packages.map(({ dir }) => {
 });
 
 run("mkdir", ["-p", project]);
-writeFileSync(join(project, "package.json"), JSON.stringify({ name: "pack-check", private: true, type: "module" }));
+writeFileSync(
+  join(project, "package.json"),
+  JSON.stringify({ name: "pack-check", private: true, type: "module" }),
+);
 console.log("installing the tarballs into an empty project with npm");
 run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...files], project);
 
@@ -43,15 +47,28 @@ console.log(result.ok, price.usdPrice, typeof testTarget, ${packages.map((_, ind
 writeFileSync(
   join(project, "tsconfig.json"),
   JSON.stringify({
-    compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", noEmit: true, skipLibCheck: false, types: [] },
+    compilerOptions: {
+      strict: true,
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      target: "ES2022",
+      noEmit: true,
+      skipLibCheck: false,
+      types: [],
+    },
     files: ["check.ts"],
   }),
 );
 console.log("type-checking imports of every package (skipLibCheck off)");
 run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], project);
 
-writeFileSync(join(project, "check.mjs"), `${imports.join("\n")}\nconsole.log("imported ${packages.length} packages");\n`);
+writeFileSync(
+  join(project, "check.mjs"),
+  `${imports.join("\n")}\nconsole.log("imported ${packages.length} packages");\n`,
+);
 console.log(run(process.execPath, ["check.mjs"], project).trim());
-console.log(`qicore --version: ${run(join(project, "node_modules/.bin/qicore"), ["--version"], project).trim()}`);
+console.log(
+  `qicore --version: ${run(join(project, "node_modules/.bin/qicore"), ["--version"], project).trim()}`,
+);
 rmSync(work, { recursive: true, force: true });
 console.log("pack check passed");

@@ -182,8 +182,10 @@ init_timescale_data() {
 start_timescale() {
   local options="-p $TIMESCALE_PORT -c listen_addresses=$HOST -c unix_socket_directories=/tmp"
   options+=" -c shared_preload_libraries=timescaledb -c timescaledb.telemetry_level=off -c max_connections=200"
-  setsid --wait chroot "$TIMESCALE_ROOT" /bin/su postgres -s /bin/sh -c \
-    "$TIMESCALE_BIN_IN_ROOT/pg_ctl -D $TIMESCALE_DATA_IN_ROOT -w -t 120 -l $TIMESCALE_HOME_IN_ROOT/server.log -o '$options' start"
+  local start_command="$TIMESCALE_BIN_IN_ROOT/pg_ctl -D $TIMESCALE_DATA_IN_ROOT -w -t 120 -l $TIMESCALE_HOME_IN_ROOT/server.log -o '$options' start"
+  # After a killed server, its last children can hold the data directory for a moment: retry once.
+  setsid --wait chroot "$TIMESCALE_ROOT" /bin/su postgres -s /bin/sh -c "$start_command" ||
+    { sleep 3 && setsid --wait chroot "$TIMESCALE_ROOT" /bin/su postgres -s /bin/sh -c "$start_command"; }
   head -n 1 "$TIMESCALE_ROOT$TIMESCALE_DATA_IN_ROOT/postmaster.pid" >"$RUN_DIR/timescale.pid"
   # Like the timescale/timescaledb image: the extension is ready in the default database and in
   # every database created later.
@@ -254,8 +256,9 @@ start_postgres() {
   local command=("$POSTGRES_BIN/pg_ctl" -D "$POSTGRES_DATA" -w -t 120 -l "$CACHE_DIR/postgres/server.log"
     -o "-p $POSTGRES_PORT -c listen_addresses=$HOST -c unix_socket_directories='' -c max_connections=200" start)
   is_root && command=(runuser -u postgres -- "${command[@]}")
-  # A session of its own, so the server outlives this script and whoever called it.
-  setsid --wait "${command[@]}"
+  # A session of its own, so the server outlives this script and whoever called it. After a
+  # killed server, its last children can hold the data directory for a moment: retry once.
+  setsid --wait "${command[@]}" || { sleep 3 && setsid --wait "${command[@]}"; }
   head -n 1 "$POSTGRES_DATA/postmaster.pid" >"$RUN_DIR/postgres.pid"
 }
 

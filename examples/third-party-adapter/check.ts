@@ -15,7 +15,10 @@ const qicore = join(coreDir, "dist/cli/bin.js");
 
 rmSync(join(here, ".qicore"), { recursive: true, force: true });
 const summary = JSON.parse(
-  execFileSync(process.execPath, [qicore, "run", "pipeline.yaml", "--summary-json", "--log-level", "warn"], { cwd: here, encoding: "utf8" }),
+  execFileSync(process.execPath, [qicore, "run", "pipeline.yaml", "--summary-json", "--log-level", "warn"], {
+    cwd: here,
+    encoding: "utf8",
+  }),
 ) as { recordsIn: number; recordsOut: Record<string, number>; deadLetters: number };
 
 const lines = (path: string) =>
@@ -30,7 +33,10 @@ const failures: string[] = [];
 const expect = (condition: boolean, message: string) => condition || failures.push(message);
 expect(summary.recordsIn === 6, `read ${summary.recordsIn} rows, expected 6`);
 expect(summary.recordsOut.out === 5, `wrote ${summary.recordsOut.out} records, expected 5`);
-expect(written.some((record: { usdPrice: string }) => record.usdPrice === "67100.00000001"), "decimal 67100.00000001 not kept exactly");
+expect(
+  written.some((record: { usdPrice: string }) => record.usdPrice === "67100.00000001"),
+  "decimal 67100.00000001 not kept exactly",
+);
 expect(deadLetters.length === 1, `expected 1 dead letter, found ${deadLetters.length}`);
 expect(/usdPrice/.test(deadLetters[0]?.reason?.message ?? ""), "dead letter does not name usdPrice");
 expect(deadLetters[0]?.origin?.file === "prices.csv", "dead letter does not say which file it came from");

@@ -36,7 +36,10 @@ export const csvPriceSource = defineSource<CsvConfig>({
       async *read({ checkpoint, signal }) {
         const lines = (await readFile(file, "utf8")).split(/\r?\n/);
         const firstDataLine = 1; // line 0 is the header
-        let line = Math.max(firstDataLine, (checkpoint as { line?: number } | undefined)?.line ?? firstDataLine);
+        let line = Math.max(
+          firstDataLine,
+          (checkpoint as { line?: number } | undefined)?.line ?? firstDataLine,
+        );
         while (line < lines.length && !signal.aborted) {
           const end = Math.min(lines.length, line + config.batchSize);
           const records = [];
@@ -53,7 +56,12 @@ export const csvPriceSource = defineSource<CsvConfig>({
               attribution: `Read from ${config.path}`,
             });
           }
-          yield { kind: "price", records, checkpoint: { line: end }, origin: { file: config.path, lines: `${line + 1}-${end}` } };
+          yield {
+            kind: "price",
+            records,
+            checkpoint: { line: end },
+            origin: { file: config.path, lines: `${line + 1}-${end}` },
+          };
           line = end;
         }
       },

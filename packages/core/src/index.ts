@@ -1,4 +1,5 @@
 export * from "./adapters/index";
+export { BUILTIN_ADAPTERS, fileTarget, memoryStore, memoryTarget, syntheticSource } from "./builtin/index";
 export * from "./config/index";
 export * from "./dsl/generate/index";
 export * from "./dsl/index";
@@ -7,6 +8,5 @@ export * from "./errors/index";
 export * from "./registry/index";
 export * from "./result/index";
 export * from "./runtime/index";
-export { syntheticSource, memoryTarget, memoryStore, fileTarget, BUILTIN_ADAPTERS } from "./builtin/index";
 export { parseDuration } from "./util/duration";
 export { CORE_VERSION } from "./version";

@@ -55,7 +55,9 @@ function entryOf(manifest: Manifest, subpath: string): string | undefined {
 }
 
 function isConditions(value: unknown): boolean {
-  return typeof value === "object" && value !== null && !Object.keys(value).some((key) => key.startsWith("."));
+  return (
+    typeof value === "object" && value !== null && !Object.keys(value).some((key) => key.startsWith("."))
+  );
 }
 
 function pickCondition(target: unknown): string | undefined {

@@ -1,9 +1,9 @@
 import { isAbsolute, resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { AdapterDefinition, SourceDefinition, TargetDefinition } from "../adapters/types";
+import { BUILTIN_ADAPTERS } from "../builtin/index";
 import { QiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
-import { BUILTIN_ADAPTERS } from "../builtin/index";
 import { ensureTypeScriptLoader, resolveFrom } from "./module-loader";
 import { checkAdapter, isAdapterDefinition } from "./shape";
 
@@ -87,7 +87,11 @@ export class AdapterRegistry {
 
     const searchDirs = [options.baseDir ?? process.cwd(), process.cwd()];
     if (looksLikePath(type)) {
-      const file = type.startsWith("file:") ? type : isAbsolute(type) ? type : resolvePath(searchDirs[0] as string, type);
+      const file = type.startsWith("file:")
+        ? type
+        : isAbsolute(type)
+          ? type
+          : resolvePath(searchDirs[0] as string, type);
       if (/\.[cm]?ts$/.test(file) && !process.env.VITEST && !(await ensureTypeScriptLoader(searchDirs))) {
         return err(
           new QiError({
@@ -99,12 +103,24 @@ export class AdapterRegistry {
           }),
         );
       }
-      return this.loadModule(role, type, file.startsWith("file:") ? file : pathToFileURL(file).href, `file ${type}`);
+      return this.loadModule(
+        role,
+        type,
+        file.startsWith("file:") ? file : pathToFileURL(file).href,
+        `file ${type}`,
+      );
     }
-    if (looksLikePackage(type)) return this.loadModule(role, type, resolveFrom(type, searchDirs), `package ${type}`);
+    if (looksLikePackage(type))
+      return this.loadModule(role, type, resolveFrom(type, searchDirs), `package ${type}`);
 
     const conventional = `@qicore/${role}-${type}`;
-    const loaded = await this.loadModule(role, type, resolveFrom(conventional, searchDirs), `package ${conventional}`, true);
+    const loaded = await this.loadModule(
+      role,
+      type,
+      resolveFrom(conventional, searchDirs),
+      `package ${conventional}`,
+      true,
+    );
     if (loaded.ok) return loaded;
     return err(this.notFound(role, type));
   }
