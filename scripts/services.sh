@@ -401,6 +401,14 @@ up_kafka() {
   # The broker outlives this clone, so what it reads is copied next to it.
   cp "$ASSETS_DIR/kafka-log4j2.properties" "$KAFKA_DIR/log4j2.properties"
   write_kafka_config >"$KAFKA_CONFIG"
+  # Tests create topics with unique names and the data is kept between runs; past a few
+  # thousand partitions the broker starts slowly, so the storage then starts afresh.
+  local partitions
+  partitions="$(find "$KAFKA_DATA" -mindepth 1 -maxdepth 1 -type d -name '*-[0-9]*' 2>/dev/null | wc -l)"
+  if [ "$partitions" -gt "${QICORE_KAFKA_MAX_PARTITIONS:-3000}" ]; then
+    say "kafka: $partitions partitions kept from earlier runs; formatting the storage afresh"
+    rm -f "$KAFKA_DATA/meta.properties"
+  fi
   # Storage is formatted for one configuration (ports, node id); a changed one starts afresh.
   if [ ! -f "$KAFKA_DATA/meta.properties" ] || ! cmp -s "$KAFKA_CONFIG" "$KAFKA_DIR/server.properties.formatted"; then
     run_step "kafka: format KRaft storage" "$LOG_DIR/kafka-format.log" format_kafka_storage
