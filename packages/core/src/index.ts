@@ -1,5 +1,6 @@
 export * from "./adapters/index";
 export { BUILTIN_ADAPTERS, fileTarget, memoryStore, memoryTarget, syntheticSource } from "./builtin/index";
+export { formatSummary, showProgress } from "./cli/progress";
 export * from "./config/index";
 export * from "./dsl/generate/index";
 export * from "./dsl/index";
