@@ -1,7 +1,6 @@
 import type {
   AdapterContext,
   Checkpoint,
-  HealthStatus,
   OHLCVQuery,
   ReadOptions,
   SourceBatch,
@@ -15,7 +14,7 @@ import { describeIssues, validateRecord, validateRecords } from "../dsl/validate
 import { QiError, toQiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry";
-import { adapterBug, capabilityMissing } from "./target";
+import { adapterBug, capabilityMissing, WrappedAdapter } from "./wrapped-adapter";
 
 export interface SourceOptions {
   retry?: RetryPolicy;
@@ -26,19 +25,14 @@ export interface SourceOptions {
  * A source as users and the runtime see it: the adapter's handlers wrapped with
  * validation of what the provider returned, error mapping, retries and metrics.
  */
-export class Source {
-  readonly id: string;
-  readonly name: string;
-  private connected = false;
-
+export class Source extends WrappedAdapter<SourceHandlers> {
   constructor(
     readonly definition: SourceDefinition,
-    readonly handlers: SourceHandlers,
-    private readonly context: AdapterContext,
+    handlers: SourceHandlers,
+    context: AdapterContext,
     private readonly options: SourceOptions = {},
   ) {
-    this.id = context.id;
-    this.name = definition.name;
+    super(definition.name, handlers, context, "source");
   }
 
   static async create(
@@ -59,36 +53,8 @@ export class Source {
     }
   }
 
-  get isConnected(): boolean {
-    return this.connected;
-  }
-
   get canStream(): boolean {
     return typeof this.handlers.read === "function";
-  }
-
-  async connect(): Promise<Result<void, QiError>> {
-    if (this.connected) return ok(undefined);
-    const result = await this.call("connect", async () => this.handlers.connect?.());
-    if (result.ok) this.connected = true;
-    return result;
-  }
-
-  async disconnect(): Promise<Result<void, QiError>> {
-    if (!this.connected) return ok(undefined);
-    this.connected = false;
-    return this.call("disconnect", async () => this.handlers.disconnect?.());
-  }
-
-  async healthCheck(): Promise<HealthStatus> {
-    if (!this.handlers.healthCheck) return { status: this.connected ? "healthy" : "unhealthy" };
-    const started = performance.now();
-    try {
-      const status = await this.handlers.healthCheck();
-      return { latencyMs: performance.now() - started, ...status };
-    } catch (thrown) {
-      return { status: "unhealthy", message: toQiError(thrown).message };
-    }
   }
 
   /** The streaming read the runtime drives. */
@@ -219,20 +185,6 @@ export class Source {
           message: `source "${this.id}" (${this.name}) ${operation} failed`,
           category: "EXTERNAL",
         }).withContext({
-          adapter: this.name,
-          id: this.id,
-          operation,
-        }),
-      );
-    }
-  }
-
-  private async call<T>(operation: string, run: () => Promise<T>): Promise<Result<T, QiError>> {
-    try {
-      return ok(await run());
-    } catch (thrown) {
-      return err(
-        toQiError(thrown, { message: `source "${this.id}" (${this.name}) ${operation} failed` }).withContext({
           adapter: this.name,
           id: this.id,
           operation,

@@ -1,7 +1,6 @@
 import type {
   AdapterContext,
   DeadLetter,
-  HealthStatus,
   RecordFailure,
   StateStore,
   TargetDefinition,
@@ -13,6 +12,9 @@ import { validateRecord, validateRecords } from "../dsl/validate";
 import { QiError, toQiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry";
+import { adapterBug, capabilityMissing, WrappedAdapter } from "./wrapped-adapter";
+
+export { adapterBug, capabilityMissing } from "./wrapped-adapter";
 
 /** What a publish call did: how many records were written and which were not (by index in the input). */
 export interface PublishReport {
@@ -30,19 +32,14 @@ export interface TargetOptions {
  * A target as users and the runtime see it: the adapter's handlers wrapped once with
  * validation, error mapping, retries and metrics. Every method returns a Result.
  */
-export class Target {
-  readonly id: string;
-  readonly name: string;
-  private connected = false;
-
+export class Target extends WrappedAdapter<TargetHandlers> {
   constructor(
     readonly definition: TargetDefinition,
-    readonly handlers: TargetHandlers,
-    private readonly context: AdapterContext,
+    handlers: TargetHandlers,
+    context: AdapterContext,
     private readonly options: TargetOptions = {},
   ) {
-    this.id = context.id;
-    this.name = definition.name;
+    super(definition.name, handlers, context, "target");
   }
 
   /** Creates the adapter's handlers from a validated config. */
@@ -65,40 +62,12 @@ export class Target {
     }
   }
 
-  get isConnected(): boolean {
-    return this.connected;
-  }
-
   supports(kind: RecordKind): boolean {
     return this.definition.capabilities.kinds.includes(kind);
   }
 
-  async connect(): Promise<Result<void, QiError>> {
-    if (this.connected) return ok(undefined);
-    const result = await this.call("connect", () => this.handlers.connect?.());
-    if (result.ok) this.connected = true;
-    return result;
-  }
-
-  async disconnect(): Promise<Result<void, QiError>> {
-    if (!this.connected) return ok(undefined);
-    this.connected = false;
-    return this.call("disconnect", () => this.handlers.disconnect?.());
-  }
-
   async flush(): Promise<Result<void, QiError>> {
-    return this.call("flush", () => this.handlers.flush?.());
-  }
-
-  async healthCheck(): Promise<HealthStatus> {
-    if (!this.handlers.healthCheck) return { status: this.connected ? "healthy" : "unhealthy" };
-    const started = performance.now();
-    try {
-      const status = await this.handlers.healthCheck();
-      return { latencyMs: performance.now() - started, ...status };
-    } catch (thrown) {
-      return { status: "unhealthy", message: toQiError(thrown).message };
-    }
+    return this.call("flush", async () => this.handlers.flush?.());
   }
 
   async stateStore(): Promise<Result<StateStore, QiError>> {
@@ -229,41 +198,4 @@ export class Target {
     failed.sort((a, b) => a.index - b.index);
     return ok({ written: written.value.written, failed });
   }
-
-  private async call<T>(
-    operation: string,
-    run: () => Promise<T> | T | undefined,
-  ): Promise<Result<T, QiError>> {
-    try {
-      return ok((await run()) as T);
-    } catch (thrown) {
-      return err(
-        toQiError(thrown, { message: `target "${this.id}" (${this.name}) ${operation} failed` }).withContext({
-          adapter: this.name,
-          id: this.id,
-          operation,
-        }),
-      );
-    }
-  }
-}
-
-export function capabilityMissing(id: string, name: string, what: string): QiError {
-  return new QiError({
-    code: "CAPABILITY_MISSING",
-    message: `"${id}" (${name}) does not support ${what}`,
-    category: "BUSINESS",
-    retryable: false,
-    context: { adapter: name, id },
-  });
-}
-
-export function adapterBug(name: string, what: string): QiError {
-  return new QiError({
-    code: "ADAPTER_INVALID",
-    message: `adapter "${name}": ${what}`,
-    category: "SYSTEM",
-    retryable: false,
-    context: { adapter: name },
-  });
 }

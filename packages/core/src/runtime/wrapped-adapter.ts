@@ -1,0 +1,96 @@
+import type { AdapterContext, HealthStatus } from "../adapters/types";
+import { QiError, toQiError } from "../errors/qi-error";
+import { err, ok, type Result } from "../result/result";
+
+/** The lifecycle handlers sources and targets share. */
+interface LifecycleHandlers {
+  connect?(): Promise<void>;
+  disconnect?(): Promise<void>;
+  healthCheck?(): Promise<HealthStatus>;
+}
+
+/**
+ * What Source and Target have in common: an adapter's handlers with an id, a
+ * connection state, and calls whose failures become QiErrors naming the adapter.
+ */
+export abstract class WrappedAdapter<Handlers extends LifecycleHandlers> {
+  readonly id: string;
+  private connected = false;
+
+  constructor(
+    readonly name: string,
+    readonly handlers: Handlers,
+    protected readonly context: AdapterContext,
+    private readonly role: "source" | "target",
+  ) {
+    this.id = context.id;
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  async connect(): Promise<Result<void, QiError>> {
+    if (this.connected) return ok(undefined);
+    const result = await this.call("connect", async () => this.handlers.connect?.());
+    if (result.ok) this.connected = true;
+    return result;
+  }
+
+  async disconnect(): Promise<Result<void, QiError>> {
+    if (!this.connected) return ok(undefined);
+    this.connected = false;
+    return this.call("disconnect", async () => this.handlers.disconnect?.());
+  }
+
+  /** The adapter's own health check with its latency; without one, the connection state. */
+  async healthCheck(): Promise<HealthStatus> {
+    if (!this.handlers.healthCheck) return { status: this.connected ? "healthy" : "unhealthy" };
+    const started = performance.now();
+    try {
+      const status = await this.handlers.healthCheck();
+      return { latencyMs: performance.now() - started, ...status };
+    } catch (thrown) {
+      return { status: "unhealthy", message: toQiError(thrown).message };
+    }
+  }
+
+  /** `source "gen" (synthetic)`: how messages name this adapter. */
+  protected get label(): string {
+    return `${this.role} "${this.id}" (${this.name})`;
+  }
+
+  protected async call<T>(operation: string, run: () => Promise<T>): Promise<Result<T, QiError>> {
+    try {
+      return ok(await run());
+    } catch (thrown) {
+      return err(
+        toQiError(thrown, { message: `${this.label} ${operation} failed` }).withContext({
+          adapter: this.name,
+          id: this.id,
+          operation,
+        }),
+      );
+    }
+  }
+}
+
+export function capabilityMissing(id: string, name: string, what: string): QiError {
+  return new QiError({
+    code: "CAPABILITY_MISSING",
+    message: `"${id}" (${name}) does not support ${what}`,
+    category: "BUSINESS",
+    retryable: false,
+    context: { adapter: name, id },
+  });
+}
+
+export function adapterBug(name: string, what: string): QiError {
+  return new QiError({
+    code: "ADAPTER_INVALID",
+    message: `adapter "${name}": ${what}`,
+    category: "SYSTEM",
+    retryable: false,
+    context: { adapter: name },
+  });
+}
