@@ -11,29 +11,36 @@ bash scripts/services.sh up
 eval "$(bash scripts/services.sh env)"
 export QICORE_TEST_TIMESCALE_URL QICORE_TEST_POSTGRES_URL QICORE_TEST_KAFKA_BROKERS
 
-step "lint"
-pnpm lint
-
-step "typecheck"
-pnpm typecheck
-
-step "build"
-pnpm build
-
-step "tests"
-mkdir -p .qicore
+# Every step runs even when an earlier one failed, so one CI log shows every problem.
 status=0
-pnpm vitest run --reporter=default --reporter=json --outputFile.json=.qicore/test-results.json || status=$?
+failed=()
+run_step() {
+  local name=$1
+  shift
+  step "$name"
+  if ! "$@"; then
+    status=1
+    failed+=("$name")
+  fi
+}
 
-step "examples"
-pnpm examples || status=$?
+run_step "lint" pnpm lint
+run_step "typecheck" pnpm typecheck
+run_step "build" pnpm build
+mkdir -p .qicore
+run_step "tests" pnpm vitest run --reporter=default --reporter=json --outputFile.json=.qicore/test-results.json
 
-step "packages install from their tarballs"
-node scripts/pack-check.mjs || status=$?
+run_step "examples" pnpm examples
+run_step "packages install from their tarballs" node scripts/pack-check.mjs
 
-# One plain closing line for CI: counts from the vitest run plus the examples' verdict.
-node -e '
-const r = require("./.qicore/test-results.json");
-console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`);
-'
+# One plain closing line for CI: the vitest counts, plus each other failed step as one failure.
+other_failures=0
+for name in "${failed[@]}"; do [ "$name" = "tests" ] || other_failures=$((other_failures + 1)); done
+OTHER_FAILURES=$other_failures node -e '
+const results = require("./.qicore/test-results.json");
+console.log(`${results.numPassedTests} passed, ${results.numFailedTests + Number(process.env.OTHER_FAILURES)} failed`);
+' || echo "0 passed, $((other_failures + 1)) failed"
+if [ "$status" -ne 0 ]; then
+  echo "failed steps: ${failed[*]}"
+fi
 exit "$status"

@@ -33,7 +33,9 @@ const summary = await pipeline.run();
 stopProgress();
 console.log(formatSummary(summary));
 
-const reader = (pipeline.target("db")?.handlers as TimescaleTarget).reader;
+const target = pipeline.target("db");
+if (!target) throw new Error('the pipeline has no target "db"');
+const reader = (target.handlers as TimescaleTarget).reader;
 const coins = ["bitcoin", "ethereum", "solana"];
 const latest = await reader.getLatestPrices(coins);
 if (!latest.ok) throw latest.error;
