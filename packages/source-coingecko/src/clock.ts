@@ -1,0 +1,63 @@
+/**
+ * Time as the source sees it: the rate budget, Retry-After waits, backoff and backfill
+ * ranges all read this clock, so tests can run an hour of polling in seconds.
+ */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms` of this clock's time, or at once when the signal aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** Wall-clock time. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => realSleep(ms, signal),
+};
+
+/**
+ * A clock running `speed` times faster than wall-clock time, starting at `start`: with
+ * speed 120 an hour passes in 30 seconds. Waits shrink by the same factor, so code using it
+ * behaves as it would in real time, only sooner (an HTTP round trip counts `speed` times longer).
+ */
+export function createCompressedClock(speed: number, start: number = Date.now()): Clock {
+  if (!(speed > 0)) throw new RangeError(`speed must be positive, got ${speed}`);
+  const origin = performance.now();
+  return {
+    now: () => Math.floor(start + (performance.now() - origin) * speed),
+    sleep: (ms, signal) => realSleep(ms / speed, signal),
+  };
+}
+
+/** A clock that stands still at `time` until `set` or `advance` moves it; sleeping advances it. */
+export function createManualClock(
+  time: number,
+): Clock & { set(to: number): void; advance(ms: number): void } {
+  let current = time;
+  return {
+    now: () => current,
+    sleep: async (ms, signal) => {
+      if (signal?.aborted || ms <= 0) return;
+      current += ms;
+    },
+    set: (to) => {
+      current = to;
+    },
+    advance: (ms) => {
+      current += ms;
+    },
+  };
+}
+
+function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted || ms <= 0) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
