@@ -20,6 +20,7 @@ export default defineConfig({
         replacement: source("./packages/target-timescale/src/index.ts"),
       },
       { find: /^@qicore\/target-redpanda$/, replacement: source("./packages/target-redpanda/src/index.ts") },
+      { find: /^@qicore\/mcp-server$/, replacement: source("./packages/mcp-server/src/index.ts") },
     ],
   },
   test: {
