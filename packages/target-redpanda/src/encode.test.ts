@@ -1,0 +1,124 @@
+import { type CryptoPrice, recordSchemaId } from "@qicore/core";
+import { sampleRecords } from "@qicore/core/testing";
+import { describe, expect, it } from "vitest";
+import { encodeDeadLetter, RecordEncoder } from "./encode";
+import { DEAD_LETTER_HEADER, HEADER } from "./headers";
+import { parseRedpandaTargetConfig } from "./target";
+import { describeDrift, planTopics } from "./topics";
+
+const plans = planTopics(parseRedpandaTargetConfig({ brokers: "k:9092" }));
+
+describe("RecordEncoder", () => {
+  it("keys by coin, sends the canonical JSON and the kind, schema, version, source and producer headers", async () => {
+    const encoder = new RecordEncoder({
+      plans,
+      exchangeKinds: [],
+      producer: "p/kafka",
+      maxMessageBytes: 10_000,
+    });
+    const records = await sampleRecords("price", 3);
+    const encoded = encoder.encode("price", records);
+    expect(encoded.failures).toEqual([]);
+    expect(encoded.topics.map((topic) => topic.topic)).toEqual(["crypto-prices"]);
+    const messages = encoded.topics[0]?.messages ?? [];
+    expect(messages.map((message) => message.key)).toEqual(
+      records.map((record) => (record as CryptoPrice).coinId),
+    );
+    expect(messages.map((message) => JSON.parse(message.value.toString()))).toEqual(records);
+    const headers = Object.fromEntries(
+      Object.entries(messages[0]?.headers ?? {}).map(([name, value]) => [name, value.toString()]),
+    );
+    expect(headers).toEqual({
+      [HEADER.contentType]: "application/json",
+      [HEADER.kind]: "price",
+      [HEADER.schema]: recordSchemaId("price"),
+      [HEADER.schemaVersion]: "1",
+      [HEADER.source]: (records[0] as CryptoPrice).source,
+      [HEADER.producer]: "p/kafka",
+    });
+  });
+
+  it("keys analytics by source and routes per exchange when asked", async () => {
+    const encoder = new RecordEncoder({
+      plans,
+      exchangeKinds: ["ohlcv"],
+      producer: "p",
+      maxMessageBytes: 10_000,
+    });
+    const analytics = encoder.encode("analytics", await sampleRecords("analytics", 1));
+    expect(analytics.topics[0]?.messages[0]?.key).toBe("synthetic");
+    const candles = (await sampleRecords("ohlcv", 4)).map((record, index) => ({
+      ...record,
+      exchangeId: index < 1 ? "kraken" : "binance",
+    }));
+    const encoded = encoder.encode("ohlcv", candles);
+    expect(encoded.topics.map((topic) => [topic.topic, topic.messages.length])).toEqual([
+      ["crypto-ohlcv.kraken", 1],
+      ["crypto-ohlcv.binance", 3],
+    ]);
+    expect(encoded.topicPlans.map((plan) => [plan.topic, plan.numPartitions])).toEqual([
+      ["crypto-ohlcv.kraken", 24],
+      ["crypto-ohlcv.binance", 24],
+    ]);
+  });
+
+  it("refuses records over maxMessageBytes by index", async () => {
+    const encoder = new RecordEncoder({ plans, exchangeKinds: [], producer: "p", maxMessageBytes: 600 });
+    const records = await sampleRecords("price", 2);
+    const encoded = encoder.encode("price", [
+      records[0],
+      { ...records[1], attribution: "a".repeat(700) },
+    ] as CryptoPrice[]);
+    expect(encoded.failures.map((failure) => [failure.index, failure.error.code])).toEqual([
+      [1, "MESSAGE_TOO_LARGE"],
+    ]);
+    expect(encoded.topics[0]?.messages).toHaveLength(1);
+  });
+});
+
+describe("encodeDeadLetter", () => {
+  it("carries the letter as JSON, the origin as headers, and the record's key", () => {
+    const message = encodeDeadLetter(
+      {
+        kind: "ohlcv",
+        record: { coinId: "solana" },
+        reason: { code: "WRITE_FAILED", message: "db down", category: "EXTERNAL" },
+        sourceId: "in",
+        origin: { url: "https://example.test/x" },
+        failedAt: "2024-01-01T00:00:00.000Z",
+        attempts: 5,
+      },
+      plans,
+      "p/t",
+    );
+    expect(message.key).toBe("solana");
+    expect(message.headers[DEAD_LETTER_HEADER.origin]).toBe('{"url":"https://example.test/x"}');
+    expect(message.headers[DEAD_LETTER_HEADER.originTopic]).toBeUndefined();
+    expect(JSON.parse(message.value.toString())).toMatchObject({
+      attempts: 5,
+      reason: { code: "WRITE_FAILED" },
+    });
+  });
+});
+
+describe("describeDrift", () => {
+  it("names each setting that differs and ignores settings the broker did not report", () => {
+    const wanted = plans.analytics.topic;
+    expect(
+      describeDrift(wanted, {
+        name: wanted.topic,
+        partitions: 6,
+        replicationFactor: 1,
+        settings: { "retention.ms": "1000", "cleanup.policy": "delete" },
+      }),
+    ).toEqual([
+      `crypto-analytics: replication factor 1 (expected 3), retention.ms 1000 (expected 7776000000)`,
+    ]);
+    expect(
+      describeDrift(
+        { ...wanted, replicationFactor: 1 },
+        { name: wanted.topic, partitions: 6, replicationFactor: 1, settings: {} },
+      ),
+    ).toEqual([]);
+  });
+});

@@ -1,0 +1,139 @@
+import {
+  type DeadLetter,
+  type MarketRecord,
+  QiError,
+  type RecordFailure,
+  type RecordKind,
+} from "@qicore/core";
+import type { HeaderValue, OutgoingMessage, TopicMessages, TopicToCreate } from "./client/types";
+import { ADAPTER_NAME } from "./errors";
+import { DEAD_LETTER_CONTENT_TYPE, DEAD_LETTER_HEADER, HEADER, JSON_CONTENT_TYPE } from "./headers";
+import { exchangeTopic, type TopicPlan } from "./topics";
+
+/** Messages of one write, grouped by topic, with the records that could not become messages. */
+export interface EncodedWrite {
+  topics: TopicMessages[];
+  /** Topics the messages go to that may need creating (per-exchange topics). */
+  topicPlans: TopicToCreate[];
+  failures: RecordFailure[];
+  bytes: number;
+}
+
+export interface RecordEncoderOptions {
+  plans: Record<RecordKind, TopicPlan>;
+  exchangeKinds: readonly RecordKind[];
+  /** `<pipeline>/<target id>`, sent in the producer header. */
+  producer: string;
+  maxMessageBytes: number;
+}
+
+/**
+ * Turns records into Kafka messages: the canonical JSON of the record (the core's output
+ * schema) as the value, the kind's key field (the coin) as the key, and headers saying
+ * kind, schema, version, content type, source and producer. Header objects are shared
+ * between messages with the same kind and source, which kafkajs only reads.
+ */
+export class RecordEncoder {
+  private readonly headers = new Map<string, Record<string, HeaderValue>>();
+
+  constructor(private readonly options: RecordEncoderOptions) {}
+
+  encode(kind: RecordKind, records: readonly MarketRecord[]): EncodedWrite {
+    const plan = this.options.plans[kind];
+    const byExchange = this.options.exchangeKinds.includes(kind);
+    const keyField = plan.keyField;
+    const grouped = new Map<string, OutgoingMessage[]>();
+    const failures: RecordFailure[] = [];
+    let bytes = 0;
+    records.forEach((record, index) => {
+      const fields = record as unknown as Record<string, unknown>;
+      const value = Buffer.from(JSON.stringify(record));
+      if (value.length > this.options.maxMessageBytes) {
+        failures.push({ index, error: tooLarge(kind, value.length, this.options.maxMessageBytes, index) });
+        return;
+      }
+      const key = keyField === null ? null : String(fields[keyField]);
+      const topic = byExchange ? `${plan.topic.topic}.${String(fields.exchangeId)}` : plan.topic.topic;
+      let messages = grouped.get(topic);
+      if (!messages) {
+        messages = [];
+        grouped.set(topic, messages);
+      }
+      messages.push({ key, value, headers: this.headersFor(kind, plan, String(fields.source ?? "")) });
+      bytes += value.length + (key?.length ?? 0);
+    });
+    const topics = [...grouped].map(([topic, messages]) => ({ topic, messages }));
+    const topicPlans = byExchange
+      ? topics.map(({ topic }) => exchangeTopic(plan, topic.slice(plan.topic.topic.length + 1)))
+      : [];
+    return { topics, topicPlans, failures, bytes };
+  }
+
+  private headersFor(kind: RecordKind, plan: TopicPlan, source: string): Record<string, HeaderValue> {
+    const cacheKey = `${kind}\u0000${source}`;
+    let headers = this.headers.get(cacheKey);
+    if (!headers) {
+      headers = Object.freeze({
+        [HEADER.contentType]: Buffer.from(JSON_CONTENT_TYPE),
+        [HEADER.kind]: Buffer.from(kind),
+        [HEADER.schema]: Buffer.from(plan.schemaId),
+        [HEADER.schemaVersion]: Buffer.from(String(plan.schemaVersion)),
+        [HEADER.source]: Buffer.from(source),
+        [HEADER.producer]: Buffer.from(this.options.producer),
+      });
+      // Sources are few (one per provider); the bound only guards against unexpected variety.
+      if (this.headers.size < 1000) this.headers.set(cacheKey, headers);
+    }
+    return headers;
+  }
+}
+
+function tooLarge(kind: RecordKind, size: number, limit: number, index: number): QiError {
+  return new QiError({
+    code: "MESSAGE_TOO_LARGE",
+    message: `${ADAPTER_NAME}: ${kind} record ${index} is ${size} bytes as JSON, more than maxMessageBytes (${limit})`,
+    category: "VALIDATION",
+    retryable: false,
+    context: { kind, index, size, limit },
+  });
+}
+
+/**
+ * A dead letter as a message: the whole letter as JSON (record, reason, source, target,
+ * origin, time, attempts), keyed like the record when it has the kind's key field, with
+ * headers that say why and where from so it can be triaged without parsing the value.
+ */
+export function encodeDeadLetter(
+  letter: DeadLetter,
+  plans: Record<RecordKind, TopicPlan>,
+  producer: string,
+): OutgoingMessage {
+  const keyField = letter.kind === "unknown" ? null : plans[letter.kind].keyField;
+  const record = letter.record as Record<string, unknown> | null;
+  const keyValue = keyField && record && typeof record === "object" ? record[keyField] : undefined;
+  const headers: Record<string, HeaderValue> = {
+    [HEADER.contentType]: DEAD_LETTER_CONTENT_TYPE,
+    [HEADER.kind]: letter.kind,
+    [HEADER.producer]: producer,
+    [DEAD_LETTER_HEADER.code]: letter.reason.code,
+    [DEAD_LETTER_HEADER.category]: letter.reason.category,
+    [DEAD_LETTER_HEADER.message]: letter.reason.message,
+    [DEAD_LETTER_HEADER.sourceId]: letter.sourceId,
+    [DEAD_LETTER_HEADER.failedAt]: letter.failedAt,
+    [DEAD_LETTER_HEADER.attempts]: String(letter.attempts),
+  };
+  if (letter.targetId) headers[DEAD_LETTER_HEADER.targetId] = letter.targetId;
+  const origin = letter.origin;
+  if (origin) {
+    if (origin.topic !== undefined) headers[DEAD_LETTER_HEADER.originTopic] = String(origin.topic);
+    if (origin.partition !== undefined)
+      headers[DEAD_LETTER_HEADER.originPartition] = String(origin.partition);
+    if (origin.offset !== undefined) headers[DEAD_LETTER_HEADER.originOffset] = String(origin.offset);
+    headers[DEAD_LETTER_HEADER.origin] = JSON.stringify(origin);
+  }
+  return {
+    key: typeof keyValue === "string" ? keyValue : null,
+    value: Buffer.from(JSON.stringify(letter)),
+    headers,
+  };
+}

@@ -1,0 +1,274 @@
+import {
+  ADAPTER_CONTRACT_VERSION,
+  type DeadLetter,
+  defineTarget,
+  type HealthStatus,
+  type Logger,
+  type MarketRecord,
+  QiError,
+  type RecordKind,
+  silentLogger,
+  type TargetHandlers,
+  type WriteOutcome,
+} from "@qicore/core";
+import type { Kafka } from "kafkajs";
+import type { z } from "zod";
+import { createKafkajsClient } from "./client/kafkajs";
+import type { KafkaAdmin, KafkaClient, KafkaProducer, TopicToCreate } from "./client/types";
+import {
+  type RedpandaTargetConfig,
+  type RedpandaTargetConfigInput,
+  redpandaTargetConfigSchema,
+} from "./config";
+import { encodeDeadLetter, RecordEncoder } from "./encode";
+import { ADAPTER_NAME, kafkaFailure } from "./errors";
+import { SendQueue } from "./send-queue";
+import { planDeadLetterTopic, planTopics, TopicManager, type TopicPlan } from "./topics";
+
+/** Options of `createRedpandaTarget`: the config block, plus what only code can pass. */
+export interface RedpandaTargetOptions extends Partial<RedpandaTargetConfigInput> {
+  /** A kafkajs client you configured yourself; its brokers, TLS and SASL are used instead of the config's. */
+  kafka?: Kafka;
+  /** Another implementation of the client seam (a different Kafka library, a test double). */
+  client?: KafkaClient;
+  logger?: Logger;
+  /** Who writes, as the `qicore-producer` header says; `embedded` by default. */
+  producerName?: string;
+}
+
+/** The target as code sees it: the pipeline handlers plus what the topics are called. */
+export interface RedpandaTarget extends TargetHandlers {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  flush(): Promise<void>;
+  healthCheck(): Promise<HealthStatus>;
+  write(kind: RecordKind, records: readonly MarketRecord[]): Promise<WriteOutcome>;
+  writeDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
+  /** The topic each kind is written to (before per-exchange routing). */
+  readonly topics: Readonly<Record<RecordKind, string>>;
+  readonly deadLetterTopic: string;
+  readonly config: RedpandaTargetConfig;
+}
+
+/** Parses options into a config, throwing a CONFIG_INVALID QiError that lists every problem. */
+export function parseRedpandaTargetConfig(options: unknown): RedpandaTargetConfig {
+  const parsed = redpandaTargetConfigSchema.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map(
+    (issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`,
+  );
+  throw new QiError({
+    code: "CONFIG_INVALID",
+    message: `${ADAPTER_NAME}: invalid options: ${problems.join("; ")}`,
+    category: "VALIDATION",
+    retryable: false,
+    context: { problems },
+  });
+}
+
+/**
+ * A Kafka / Redpanda target for embedding. Connects on `connect()` or the first write:
+ * creates missing topics from the core's topic configs, warns about drift, then produces.
+ *
+ *     const target = createRedpandaTarget({ brokers: "localhost:9092" });
+ *     await target.write("price", prices);
+ *     await target.disconnect();
+ */
+export function createRedpandaTarget(options: RedpandaTargetOptions = {}): RedpandaTarget {
+  const { kafka, client, logger, producerName, ...raw } = options;
+  // An injected client brings its own connection; the schema still wants a broker list.
+  const config = parseRedpandaTargetConfig(
+    (kafka || client) && raw.brokers === undefined ? { ...raw, brokers: "injected:9092" } : raw,
+  );
+  const log = logger ?? silentLogger;
+  return buildTarget(
+    config,
+    client ?? createKafkajsClient(config, log, kafka),
+    log,
+    producerName ?? "embedded",
+  );
+}
+
+interface Connection {
+  admin: KafkaAdmin;
+  producer: KafkaProducer;
+  queue: SendQueue;
+  topics: TopicManager;
+}
+
+function buildTarget(
+  config: RedpandaTargetConfig,
+  client: KafkaClient,
+  logger: Logger,
+  producerName: string,
+): RedpandaTarget {
+  const plans = planTopics(config);
+  const deadLetterPlan = planDeadLetterTopic(config);
+  const encoder = new RecordEncoder({
+    plans,
+    exchangeKinds: config.exchangeTopics,
+    producer: producerName,
+    maxMessageBytes: config.maxMessageBytes,
+  });
+  let opening: Promise<Connection> | undefined;
+
+  const open = (): Promise<Connection> => {
+    opening ??= (async () => {
+      const admin = client.admin();
+      const producer = client.producer({
+        idempotent: config.idempotent,
+        acks: config.acks as -1 | 0 | 1,
+        compression: config.compression,
+        ackTimeoutMs: config.ackTimeoutMs,
+      });
+      try {
+        await admin.connect();
+        const topics = new TopicManager(admin, {
+          create: config.createTopics,
+          check: config.checkTopics,
+          replicationFactor: config.replicationFactor,
+          logger,
+        });
+        // Base topics of every kind up front (per-exchange ones on first use), so a
+        // misconfigured cluster fails at connect rather than at the first write.
+        const baseTopics = Object.values(plans)
+          .filter((plan) => !config.exchangeTopics.includes(plan.kind))
+          .map((plan) => plan.topic);
+        await topics.ensure([...baseTopics, deadLetterPlan]);
+        await producer.connect();
+        const queue = new SendQueue((batch) => producer.send(batch), {
+          lingerMs: config.lingerMs,
+          batchMessages: config.batchMessages,
+          batchBytes: config.batchBytes,
+        });
+        return { admin, producer, queue, topics };
+      } catch (thrown) {
+        await producer.disconnect().catch(() => undefined);
+        await admin.disconnect().catch(() => undefined);
+        throw kafkaFailure(thrown, `could not connect to ${config.brokers.join(",")}`, {
+          brokers: config.brokers,
+        });
+      }
+    })().catch((thrown) => {
+      opening = undefined;
+      throw thrown;
+    });
+    return opening;
+  };
+
+  const send = async (connection: Connection, topics: Parameters<SendQueue["add"]>[0], what: string) => {
+    try {
+      await connection.queue.add(topics);
+    } catch (thrown) {
+      throw kafkaFailure(thrown, `could not produce ${what}`, {
+        topics: topics.map((topic) => topic.topic),
+      });
+    }
+  };
+
+  const target: RedpandaTarget = {
+    config,
+    topics: Object.fromEntries(Object.values(plans).map((plan) => [plan.kind, plan.topic.topic])) as Record<
+      RecordKind,
+      string
+    >,
+    deadLetterTopic: deadLetterPlan.topic,
+
+    async connect() {
+      await open();
+    },
+
+    async disconnect() {
+      const current = opening;
+      opening = undefined;
+      if (!current) return;
+      const connection = await current.catch(() => undefined);
+      if (!connection) return;
+      try {
+        await connection.queue.flush();
+      } finally {
+        await connection.producer.disconnect().catch(() => undefined);
+        await connection.admin.disconnect().catch(() => undefined);
+      }
+    },
+
+    async flush() {
+      if (!opening) return;
+      const connection = await open();
+      await connection.queue.flush();
+    },
+
+    async healthCheck() {
+      const started = performance.now();
+      try {
+        const connection = await open();
+        const brokers = await connection.admin.brokerCount();
+        return {
+          status: "healthy",
+          latencyMs: performance.now() - started,
+          details: {
+            brokers,
+            topics: target.topics,
+            deadLetterTopic: target.deadLetterTopic,
+            pendingMessages: connection.queue.pendingMessages,
+          },
+        };
+      } catch (thrown) {
+        return {
+          status: "unhealthy",
+          message: thrown instanceof Error ? thrown.message : String(thrown),
+        };
+      }
+    },
+
+    async write(kind, records) {
+      if (records.length === 0) return {};
+      const connection = await open();
+      const encoded = encoder.encode(kind, records);
+      if (encoded.topicPlans.length > 0) await connection.topics.ensure(encoded.topicPlans);
+      if (encoded.topics.length > 0)
+        await send(connection, encoded.topics, `${records.length - encoded.failures.length} ${kind} records`);
+      return encoded.failures.length > 0 ? { failures: encoded.failures } : {};
+    },
+
+    async writeDeadLetters(letters) {
+      if (letters.length === 0) return;
+      const connection = await open();
+      const messages = letters.map((letter) => encodeDeadLetter(letter, plans, producerName));
+      await send(connection, [{ topic: deadLetterPlan.topic, messages }], `${letters.length} dead letters`);
+    },
+  };
+  return target;
+}
+
+/** Topics a config leads to (record kinds and dead letters), as they would be created. */
+export function plannedTopics(config: RedpandaTargetConfig): {
+  kinds: Record<RecordKind, TopicPlan>;
+  deadLetter: TopicToCreate;
+} {
+  return { kinds: planTopics(config), deadLetter: planDeadLetterTopic(config) };
+}
+
+/**
+ * The `redpanda` target of pipeline files: records as keyed JSON messages on one topic
+ * per kind (or per kind and exchange), dead letters on a topic of their own.
+ */
+export const redpandaTarget = defineTarget<RedpandaTargetConfig>({
+  name: "redpanda",
+  description:
+    "Redpanda / Apache Kafka: keyed JSON messages on per-kind topics created from the core's topic configs; idempotent producer, lz4/zstd/snappy/gzip, dead-letter topic.",
+  contractVersion: ADAPTER_CONTRACT_VERSION,
+  coreVersion: "^0.1.0",
+  configSchema: redpandaTargetConfigSchema as unknown as z.ZodType<RedpandaTargetConfig>,
+  // Appending is not idempotent: a replayed batch is produced again (consumers dedupe by key and time).
+  capabilities: { kinds: ["price", "ohlcv", "analytics"], idempotent: false, deadLetter: true },
+  create(config, context) {
+    const logger = context.logger.child({ target: context.id });
+    return buildTarget(
+      config,
+      createKafkajsClient(config, logger),
+      logger,
+      `${context.pipelineName}/${context.id}`,
+    );
+  },
+});
