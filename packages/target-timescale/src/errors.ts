@@ -35,6 +35,9 @@ const TRANSIENT_ERRNOS = new Set([
   "EHOSTUNREACH",
   "ENETUNREACH",
   "EAI_AGAIN",
+  // A COPY stream cut off by a lost connection.
+  "ERR_STREAM_PREMATURE_CLOSE",
+  "ERR_STREAM_DESTROYED",
 ]);
 
 // node-postgres reports a lost connection with a message, not a code.
@@ -122,7 +125,7 @@ export function databaseError(
     });
   }
   return new QiError({
-    code: "EXTERNAL_ERROR",
+    code: code ?? "EXTERNAL_ERROR",
     message: `${ADAPTER_NAME}: ${action} failed: ${describe(error)}`,
     category: "EXTERNAL",
     retryable: false,

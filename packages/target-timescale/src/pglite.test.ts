@@ -4,8 +4,11 @@ import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeEmbeddedDatabases, createTimescaleReader, createTimescaleTarget } from "./index";
+import { timescaleConformance } from "./test-support/conformance";
 import { priceRecords } from "./test-support/records";
 import { describeTimescaleTarget } from "./test-support/scenarios";
+
+timescaleConformance(() => ({ connectionString: "embedded:memory://conformance" }));
 
 describeTimescaleTarget({
   label: "PGlite (embedded PostgreSQL, no TimescaleDB)",

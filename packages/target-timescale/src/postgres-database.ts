@@ -83,6 +83,9 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
       try {
         return await work(session);
       } catch (thrown) {
+        // A dropped connection can surface as a stream error ("premature close") rather
+        // than the server's message; the connection's own error says what happened.
+        if (broken && classifyFailure(thrown) !== "transient") throw broken;
         if (classifyFailure(thrown) === "transient") broken ??= thrown as Error;
         throw thrown;
       } finally {

@@ -1,4 +1,6 @@
+import { afterAll } from "vitest";
 import { requirePostgresUrl } from "../../../test/services";
+import { timescaleConformance } from "./test-support/conformance";
 import { describeConnectionLoss } from "./test-support/connection-loss";
 import { describeTimescaleTarget } from "./test-support/scenarios";
 import { createScratchDatabase } from "./test-support/services";
@@ -18,3 +20,7 @@ describeConnectionLoss("PostgreSQL", async () => {
   const scratch = await createScratchDatabase(url, "postgres_kill");
   return { url: scratch.url, cleanup: scratch.drop };
 });
+
+const conformanceDatabase = createScratchDatabase(url, "postgres_conformance");
+afterAll(async () => (await conformanceDatabase).drop());
+timescaleConformance(async () => ({ connectionString: (await conformanceDatabase).url }));

@@ -1,6 +1,8 @@
 import pg from "pg";
+import { afterAll } from "vitest";
 import { expectedTimescaleLicense, requireTimescaleUrl } from "../../../test/services";
 import type { EditionName } from "./edition";
+import { timescaleConformance } from "./test-support/conformance";
 import { describeConnectionLoss } from "./test-support/connection-loss";
 import { describeTimescaleTarget } from "./test-support/scenarios";
 import { createScratchDatabase } from "./test-support/services";
@@ -35,3 +37,7 @@ describeConnectionLoss("TimescaleDB", async () => {
   const scratch = await createScratchDatabase(url, "timescale_kill");
   return { url: scratch.url, cleanup: scratch.drop };
 });
+
+const conformanceDatabase = createScratchDatabase(url, "timescale_conformance");
+afterAll(async () => (await conformanceDatabase).drop());
+timescaleConformance(async () => ({ connectionString: (await conformanceDatabase).url }));

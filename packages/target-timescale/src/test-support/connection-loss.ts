@@ -41,13 +41,16 @@ export function describeConnectionLoss(
       await cleanup();
     });
 
-    /** Terminates the first backend of `applicationName` running a statement that starts with `statement`. */
+    /**
+     * Terminates the first backend of `applicationName` running a statement that starts
+     * with `statement`, while `pending()` says the write is still going.
+     */
     async function terminateWhenBusy(
       applicationName: string,
       statement: string,
-      deadline: number,
+      pending: () => boolean,
     ): Promise<number> {
-      while (Date.now() < deadline) {
+      while (pending()) {
         const result = await admin.query<{ pid: number; terminated: boolean }>(
           `SELECT pid, pg_terminate_backend(pid) AS terminated FROM pg_stat_activity
            WHERE application_name = $1 AND state = 'active' AND query ILIKE $2 LIMIT 1`,
@@ -57,7 +60,7 @@ export function describeConnectionLoss(
         if (row?.terminated) return row.pid;
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
-      throw new Error(`no ${statement} of ${applicationName} was seen running`);
+      throw new Error(`the write finished before a ${statement} of ${applicationName} was caught running`);
     }
 
     for (const path of ["copy", "upsert"] as const) {
@@ -71,19 +74,18 @@ export function describeConnectionLoss(
           applicationName,
           logger,
           bulkThreshold: path === "copy" ? 1_000 : 1_000_000,
-          copyBatchSize: 25_000,
+          copyBatchSize: 10_000,
           batchSize: 2_000,
           retry: { attempts: 6, initialDelayMs: 20, maxDelayMs: 200 },
         });
         targets.push(target);
         await target.connect();
         const records: CryptoPrice[] = priceRecords(200_000);
-        const writing = target.writeRecords("price", records);
-        const killed = terminateWhenBusy(
-          applicationName,
-          path === "copy" ? "COPY" : "INSERT",
-          Date.now() + 30_000,
-        );
+        let pending = true;
+        const writing = target.writeRecords("price", records).finally(() => {
+          pending = false;
+        });
+        const killed = terminateWhenBusy(applicationName, path === "copy" ? "COPY" : "INSERT", () => pending);
         const [report, pid] = await Promise.all([writing, killed]);
         expect(pid).toBeGreaterThan(0);
         expect(report.failures).toEqual([]);
@@ -106,5 +108,35 @@ export function describeConnectionLoss(
         });
       }, 180_000);
     }
+
+    it("opens new connections when idle pooled ones are killed between writes", async () => {
+      const applicationName = "qicore-kill-idle";
+      const logger = createMemoryLogger();
+      const target = createTimescaleTarget({
+        connectionString: url,
+        schema: "kill_idle",
+        applicationName,
+        logger,
+      });
+      targets.push(target);
+      expect((await target.writeRecords("price", priceRecords(3_000))).failures).toEqual([]);
+      const killed = await admin.query<{ terminated: boolean }>(
+        "SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE application_name = $1",
+        [applicationName],
+      );
+      expect(killed.rows.length).toBeGreaterThan(0);
+      // The pool notices the closed idle connections (without taking the process down) ...
+      await expect
+        .poll(() => logger.lines.some((line) => /idle database connection was closed/.test(line.message)))
+        .toBe(true);
+      // ... and the next writes go through on new ones.
+      expect((await target.writeRecords("price", priceRecords(3_000, { offset: 3_000 }))).failures).toEqual(
+        [],
+      );
+      const stored = await admin.query<{ rows: number }>(
+        `SELECT count(*)::int AS rows FROM kill_idle.crypto_prices`,
+      );
+      expect(stored.rows[0]?.rows).toBe(6_000);
+    });
   });
 }
