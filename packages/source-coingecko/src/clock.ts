@@ -29,7 +29,11 @@ export function createCompressedClock(speed: number, start: number = Date.now())
   };
 }
 
-/** A clock that stands still at `time` until `set` or `advance` moves it; sleeping advances it. */
+/**
+ * A clock that stands still at `time` until `set` or `advance` moves it. A sleeper lets
+ * the work already queued run first (one event-loop turn), then jumps the clock to its
+ * wake-up time, so waits take no real time and happen in a predictable order.
+ */
 export function createManualClock(
   time: number,
 ): Clock & { set(to: number): void; advance(ms: number): void } {
@@ -38,7 +42,9 @@ export function createManualClock(
     now: () => current,
     sleep: async (ms, signal) => {
       if (signal?.aborted || ms <= 0) return;
-      current += ms;
+      const wakeAt = current + ms;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (!signal?.aborted) current = Math.max(current, wakeAt);
     },
     set: (to) => {
       current = to;
