@@ -4,12 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { defaultRegistry, Pipeline } from "@qicore/core";
+import { defaultRegistry, loadPipelineConfig, Pipeline, silentLogger } from "@qicore/core";
 import "@qicore/target-timescale";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireTimescaleUrl } from "../../../test/services";
 import { PIPELINE_CONFIG_URI } from "./resources";
+import { startMcpServer } from "./start";
 import { call, callOk, connectHttp } from "./test-support/clients";
 import {
   exitWithin,
@@ -409,6 +410,81 @@ describe("over Streamable HTTP (qicore mcp --transport http, a token, writes all
     expect(await exitWithin(server, 10_000)).toBe(0);
     expect(server.stderr()).toContain("stopping");
   });
+});
+
+describe("running the pipeline in the same process (--run)", () => {
+  it("reports the pipeline's state, metrics and lag, and reads what the running pipeline writes", async () => {
+    const runSchema = `${schema}_run`;
+    const loaded = await loadPipelineConfig(
+      {
+        name: "mcp-run",
+        sources: [
+          {
+            id: "gen",
+            type: "synthetic",
+            config: { coins: ["bitcoin", "ethereum"], ratePerSecond: 500, batchSize: 50 },
+          },
+        ],
+        targets: [
+          { id: "db", type: "timescale", config: { connectionString: databaseUrl, schema: runSchema } },
+        ],
+        delivery: { batch: { maxRecords: 100, maxWait: "50ms" } },
+        state: { store: "file", path: "run-state.json" },
+      },
+      { registry: defaultRegistry(), baseDir: folder },
+    );
+    if (!loaded.ok) throw loaded.error;
+    const started = await startMcpServer({
+      config: loaded.value,
+      transport: "http",
+      port: 0,
+      run: true,
+      logger: silentLogger,
+    });
+    if (!started.ok) throw started.error;
+    const server = started.value;
+    const client = await connectHttp(server.url as string);
+    try {
+      type Status = {
+        mode: string;
+        state: string;
+        adapters: Record<string, { status: string }>;
+        metrics: { recordsOut: Record<string, number> } | null;
+        lag: { queueDepthRecords: number | null };
+        coins: { coinId: string; pipelineDataAgeSeconds: number | null }[];
+      };
+      await expect
+        .poll(async () => (await callOk<Status>(client, "pipeline_status")).coins.length, { timeout: 20_000 })
+        .toBe(2);
+      const status = await callOk<Status>(client, "pipeline_status");
+      expect(status.mode).toBe("running");
+      expect(status.state).toBe("running");
+      expect(Object.keys(status.adapters).sort()).toEqual(["db", "gen"]);
+      expect(status.adapters.db?.status).toBe("healthy");
+      expect(status.metrics?.recordsOut.db).toBeGreaterThan(0);
+      expect(status.lag.queueDepthRecords).toEqual(expect.any(Number));
+      for (const coin of status.coins) expect(coin.pipelineDataAgeSeconds).toEqual(expect.any(Number));
+      const candles = await callOk<{ count: number }>(client, "get_ohlcv", {
+        coin: "bitcoin",
+        width: "1h",
+        start: "2024-01-01",
+        end: "2024-01-02",
+      });
+      expect(candles.count).toBeGreaterThan(0);
+      await client.close();
+      await server.close();
+      // The pipeline stopped with the server: nothing more is written.
+      const count = async () =>
+        (await sql<{ count: string }>(`SELECT count(*) FROM "${runSchema}".crypto_prices`))[0]?.count;
+      const atClose = await count();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await count()).toBe(atClose);
+    } finally {
+      await client.close();
+      await server.close();
+      await database.query(`DROP SCHEMA IF EXISTS "${runSchema}" CASCADE`);
+    }
+  }, 60_000);
 });
 
 describe("the MCP Inspector CLI", () => {
