@@ -103,24 +103,6 @@ const analyticsOptions = z.strictObject({
   every: durationText("Least time between two /global refreshes; every read() when absent.").optional(),
 });
 
-/** `true` enables a stream with its defaults, `false` (or leaving it out) disables it, an object sets options. */
-function stream<T extends z.ZodType<object>>(options: T) {
-  return z
-    .union([z.boolean(), options])
-    .transform((value, context): z.output<T> | undefined => {
-      if (value === false) return undefined;
-      if (value !== true) return value as z.output<T>;
-      const defaults = options.safeParse({});
-      if (defaults.success) return defaults.data as z.output<T>;
-      context.addIssue({
-        code: "custom",
-        message: `this stream has required options (${defaults.error.issues.map((issue) => issue.path.join(".")).join(", ")}): give an object instead of true`,
-      });
-      return z.NEVER;
-    })
-    .optional();
-}
-
 export const coingeckoConfigSchema = z
   .strictObject({
     plan: z
@@ -159,20 +141,20 @@ export const coingeckoConfigSchema = z
       ),
     streams: z
       .strictObject({
-        prices: stream(pricesOptions).describe(
-          "Current prices: /simple/price for `coins`, /coins/markets for `topN`.",
-        ),
-        ohlcv: stream(ohlcvOptions).describe("OHLC candles (no volume) from /coins/{id}/ohlc."),
-        history: stream(historyOptions).describe(
-          "Price history backfill from /coins/{id}/market_chart/range.",
-        ),
-        ohlcvHistory: stream(ohlcvHistoryOptions).describe(
-          "Candle backfill from /coins/{id}/ohlc/range (paid plans).",
-        ),
-        analytics: stream(analyticsOptions).describe("Market-wide figures from /global."),
+        prices: pricesOptions
+          .optional()
+          .describe("Current prices: /simple/price for `coins`, /coins/markets for `topN`."),
+        ohlcv: ohlcvOptions.optional().describe("OHLC candles (no volume) from /coins/{id}/ohlc."),
+        history: historyOptions
+          .optional()
+          .describe("Price history backfill from /coins/{id}/market_chart/range."),
+        ohlcvHistory: ohlcvHistoryOptions
+          .optional()
+          .describe("Candle backfill from /coins/{id}/ohlc/range (paid plans)."),
+        analytics: analyticsOptions.optional().describe("Market-wide figures from /global."),
       })
-      .prefault({ prices: true })
-      .describe("What to read. Default: prices only."),
+      .prefault({ prices: {} })
+      .describe("What to read: each stream given (`{}` for its defaults) is read. Default: prices only."),
     once: z
       .boolean()
       .default(false)
