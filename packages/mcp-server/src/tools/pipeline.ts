@@ -12,6 +12,7 @@ import { z } from "zod";
 import { adapterIdInput } from "../inputs";
 import { LIMITS } from "../limits";
 import type { PipelineAccess } from "../pipeline-access";
+import { fetchPipelineStatus, type MetricsView } from "../remote-pipeline";
 import { SealedRegistry } from "../sealed-registry";
 import { failure, success } from "../tool-result";
 
@@ -203,7 +204,7 @@ export function registerPipelineTools(
     {
       title: "Pipeline status",
       description:
-        "Health of the served pipeline: whether its store answers, whether the data is fresh, the age of the newest stored price of each coin, and, when this server also runs the pipeline (--run), its state, metrics (records in/out/failed, dead letters, batch latency) and lag (records queued, data age per coin).",
+        "Health of the served pipeline: whether its store answers, whether the data is fresh, and the age of the newest stored price of each coin; plus the pipeline's state, metrics (records in/out/failed, dead letters, batch latency) and lag (records queued, data age per coin) when this server runs it (--run) or when the pipeline file has a `metrics` section that the running `qicore run` serves.",
       inputSchema: { target: adapterIdInput("target").optional() },
       outputSchema: {
         pipeline: z.string(),
@@ -213,7 +214,15 @@ export function registerPipelineTools(
           .describe(
             "running: this server also runs the pipeline; serving: it reads what the pipeline stored.",
           ),
-        state: z.string(),
+        state: z
+          .string()
+          .describe("The pipeline's state (running, stopped, failed ...); `unknown` when no metrics say it."),
+        metricsFrom: z
+          .string()
+          .nullable()
+          .describe(
+            "Where state and metrics come from: `this process`, the pipeline's metrics URL, or null.",
+          ),
         live: z.boolean(),
         ready: z.boolean(),
         reasons: z.array(z.string()).describe("Why the pipeline is not ready."),
@@ -229,8 +238,8 @@ export function registerPipelineTools(
               z.object({
                 count: z.number(),
                 sumSeconds: z.number(),
-                p50Seconds: z.number(),
-                p99Seconds: z.number(),
+                p50Seconds: z.number().nullable(),
+                p99Seconds: z.number().nullable().describe("Null when above the largest bucket (30 s)."),
               }),
             ),
           })
@@ -239,7 +248,7 @@ export function registerPipelineTools(
           queueDepthRecords: z
             .number()
             .nullable()
-            .describe("Records read but not yet written (running only)."),
+            .describe("Records read but not yet written by every target."),
           maxDataAgeSeconds: z.number().nullable().describe("Age of the stalest coin's newest stored price."),
         }),
         coins: z.array(
@@ -251,7 +260,7 @@ export function registerPipelineTools(
             pipelineDataAgeSeconds: z
               .number()
               .nullable()
-              .describe("Seconds since the newest record this process's pipeline delivered (running only)."),
+              .describe("Seconds since the newest record the pipeline delivered, by its metrics."),
           }),
         ),
         coinsTruncated: z.boolean(),
@@ -266,19 +275,34 @@ export function registerPipelineTools(
       const handle =
         access.timescaleTargets().length > 0 || target !== undefined ? access.reader(target) : undefined;
       if (handle && !handle.ok) return failure(handle.error);
+
+      let metrics: MetricsView | undefined;
+      let metricsFrom: string | null = null;
+      let state = "unknown";
+      let live = true;
       if (pipeline) {
         const health = pipeline.health(now);
         reasons.push(...health.reasons);
+        ({ state, live } = health);
+        metrics = pipeline.metricsSnapshot();
+        metricsFrom = "this process";
         for (const [id, status] of Object.entries(await pipeline.adapterHealth()))
           adapters[id] = brief(status);
-      } else if (handle?.ok) {
-        adapters[handle.value.targetId] = brief(await handle.value.reader.healthCheck());
+      } else {
+        if (handle?.ok) adapters[handle.value.targetId] = brief(await handle.value.reader.healthCheck());
+        if (config.metrics) {
+          const remote = await fetchPipelineStatus(config.metrics);
+          if (remote.ok) {
+            ({ state, live, metrics } = remote.value);
+            metricsFrom = remote.value.url;
+            reasons.push(...remote.value.reasons);
+          } else reasons.push(remote.error.message);
+        }
       }
       for (const [id, status] of Object.entries(adapters)) {
         if (status.status === "unhealthy")
           reasons.push(`"${id}" is unhealthy${status.message ? `: ${status.message}` : ""}`);
       }
-      const snapshot = pipeline?.metricsSnapshot();
       const coins: {
         coinId: string;
         exchangeId: string;
@@ -298,10 +322,11 @@ export function registerPipelineTools(
               exchangeId: price.exchangeId,
               newestTime: price.lastUpdated,
               dataAgeSeconds: Math.max(0, (now - Date.parse(price.lastUpdated)) / 1000),
-              pipelineDataAgeSeconds: snapshot?.dataAgeSeconds[price.coinId] ?? null,
+              pipelineDataAgeSeconds: metrics?.dataAgeSeconds[price.coinId] ?? null,
             });
           }
-          if (!pipeline) reasons.push(...staleness(config, coins, now));
+          // A running pipeline checks its freshness rule itself (its reasons are above).
+          if (!pipeline && !metricsFrom) reasons.push(...staleness(config, coins, now));
         }
       }
       const ages = coins.map((coin) => coin.dataAgeSeconds);
@@ -309,22 +334,28 @@ export function registerPipelineTools(
         pipeline: config.name,
         file: config.file ?? null,
         mode: pipeline ? "running" : "serving",
-        state: pipeline ? pipeline.status : "serving",
-        live: pipeline ? pipeline.health(now).live : true,
+        state,
+        metricsFrom,
+        live,
         ready: reasons.length === 0,
         reasons: reasons.map(redactSecrets),
         adapters,
-        metrics: snapshot
+        metrics: metrics
           ? {
-              recordsIn: snapshot.recordsIn,
-              recordsOut: snapshot.recordsOut,
-              recordsFailed: snapshot.recordsFailed,
-              deadLetters: snapshot.deadLetters,
-              batches: snapshot.batches,
+              recordsIn: metrics.recordsIn,
+              recordsOut: metrics.recordsOut,
+              recordsFailed: metrics.recordsFailed,
+              deadLetters: metrics.deadLetters,
+              batches: Object.fromEntries(
+                Object.entries(metrics.batches).map(([id, batch]) => [
+                  id,
+                  { ...batch, p50Seconds: finite(batch.p50Seconds), p99Seconds: finite(batch.p99Seconds) },
+                ]),
+              ),
             }
           : null,
         lag: {
-          queueDepthRecords: snapshot ? snapshot.queueDepth : null,
+          queueDepthRecords: metrics ? metrics.queueDepth : null,
           maxDataAgeSeconds: ages.length > 0 ? Math.max(...ages) : null,
         },
         coins,
@@ -333,6 +364,8 @@ export function registerPipelineTools(
     },
   );
 }
+
+const finite = (value: number) => (Number.isFinite(value) ? value : null);
 
 function brief(status: HealthStatus): {
   status: HealthStatus["status"];
