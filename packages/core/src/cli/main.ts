@@ -36,7 +36,7 @@ const HELP: Record<string, string> = {
 /** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
 export async function main(argv: readonly string[], io: CommandIO = processIO()): Promise<number> {
   // `qicore mcp` belongs to the MCP server package, which parses its own options.
-  if (argv[0] === "mcp" && !argv.includes("--help")) return mcpCommand(argv.slice(1), io);
+  if (argv[0] === "mcp") return mcpCommand(argv.slice(1), io);
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -93,9 +93,6 @@ export async function main(argv: readonly string[], io: CommandIO = processIO())
       );
     case "init":
       return initCommand(rest[0] ?? "pipeline.yaml", { force: values.force === true }, io);
-    case "mcp":
-      io.out("Usage: qicore mcp <pipeline.yaml> [options]: see the README of @qicore/mcp-server");
-      return EXIT.OK;
     default:
       io.error(`unknown command "${command}"\n\n${mainHelp}`);
       return EXIT.INVALID;
