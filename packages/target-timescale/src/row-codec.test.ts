@@ -1,6 +1,6 @@
 import { type MarketRecord, tableModel } from "@qicore/core";
 import { describe, expect, it } from "vitest";
-import { arrayType, copyChunks, encodeBatch, sliceBatch } from "./row-codec";
+import { arrayType, columnsOf, copyChunks, encodeBatch, sliceBatch, sourcesOf } from "./row-codec";
 import { priceRecords } from "./test-support/records";
 
 describe("row codec", () => {
@@ -12,9 +12,17 @@ describe("row codec", () => {
     const again = { ...first, usdPrice: "1.5" } as MarketRecord;
     const batch = encodeBatch(model, [first, second, again]);
     expect(batch.size).toBe(2);
-    expect(batch.sources).toEqual([[0, 2], [1]]);
-    expect(batch.columns[column("usd_price")]).toEqual(["1.5", (second as { usdPrice: string }).usdPrice]);
-    expect(sliceBatch(batch, 1, 5).sources).toEqual([[1]]);
+    expect([sourcesOf(batch, 0), sourcesOf(batch, 1)]).toEqual([[0, 2], [1]]);
+    expect(columnsOf(model, batch)[column("usd_price")]).toEqual([
+      "1.5",
+      (second as { usdPrice: string }).usdPrice,
+    ]);
+    const tail = sliceBatch(batch, 1, 5);
+    expect(tail.size).toBe(1);
+    expect(sourcesOf(tail, 0)).toEqual([1]);
+    const thrice = encodeBatch(model, [first, again, { ...first, usdPrice: "2" } as MarketRecord]);
+    expect(sourcesOf(thrice, 0)).toEqual([0, 1, 2]);
+    expect(columnsOf(model, thrice)[column("usd_price")]).toEqual(["2"]);
   });
 
   it("writes COPY text with NULLs and escapes for tabs, newlines and backslashes", () => {
@@ -25,7 +33,7 @@ describe("row codec", () => {
       attribution: "\\N",
       btcPrice: undefined,
     } as MarketRecord;
-    const [text] = [...copyChunks(encodeBatch(model, [tricky]))];
+    const [text] = [...copyChunks(model, encodeBatch(model, [tricky]))];
     const cells = (text ?? "").replace(/\n$/, "").split("\t");
     expect(cells).toHaveLength(model.columns.length);
     expect(cells[column("symbol")]).toBe("A\\tB\\nC\\\\D");
@@ -35,7 +43,7 @@ describe("row codec", () => {
 
   it("splits COPY text into chunks of whole lines", () => {
     const batch = encodeBatch(model, priceRecords(25) as MarketRecord[]);
-    const chunks = [...copyChunks(batch, 10)];
+    const chunks = [...copyChunks(model, batch, 10)];
     expect(chunks).toHaveLength(3);
     expect(chunks.join("").split("\n").filter(Boolean)).toHaveLength(25);
   });

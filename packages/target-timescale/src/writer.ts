@@ -9,7 +9,15 @@ import {
 import { type Database, inTransaction, qualifiedName, quoteIdentifier, type SqlSession } from "./database";
 import { classifyFailure, databaseError, sqlState } from "./errors";
 import { retryTransient, type TransientRetryPolicy } from "./retry";
-import { arrayType, copyChunks, type EncodedBatch, encodeBatch, sliceBatch } from "./row-codec";
+import {
+  arrayType,
+  columnsOf,
+  copyChunks,
+  type EncodedBatch,
+  encodeBatch,
+  sliceBatch,
+  sourcesOf,
+} from "./row-codec";
 
 export interface WriterOptions {
   schema: string;
@@ -83,7 +91,7 @@ export class RecordWriter {
     try {
       await retryTransient(
         action,
-        () => this.database.query(statements.upsert, batch.columns),
+        () => this.database.query(statements.upsert, columnsOf(statements.model, batch)),
         this.options.retry,
         this.options.logger,
       );
@@ -99,7 +107,7 @@ export class RecordWriter {
             table: statements.table,
           },
         );
-        return (batch.sources[0] ?? []).map((index) => ({ index, error }));
+        return sourcesOf(batch, 0).map((index) => ({ index, error }));
       }
       const middle = Math.ceil(batch.size / 2);
       const first = await this.upsert(statements, sliceBatch(batch, 0, middle));
@@ -153,7 +161,10 @@ export class RecordWriter {
     if (statements.directCopyCooldown === 0) {
       try {
         await inTransaction(session, () =>
-          session.copyFrom(`${statements.table} (${statements.columnList})`, copyChunks(batch)),
+          session.copyFrom(
+            `${statements.table} (${statements.columnList})`,
+            copyChunks(statements.model, batch),
+          ),
         );
         return;
       } catch (thrown) {
@@ -166,7 +177,10 @@ export class RecordWriter {
     }
     await inTransaction(session, async () => {
       await session.query(statements.createStage);
-      await session.copyFrom(`${statements.stageTable} (${statements.columnList})`, copyChunks(batch));
+      await session.copyFrom(
+        `${statements.stageTable} (${statements.columnList})`,
+        copyChunks(statements.model, batch),
+      );
       await session.query(statements.mergeStage);
     });
   }
