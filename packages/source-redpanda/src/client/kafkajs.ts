@@ -1,0 +1,237 @@
+import type { Logger } from "@qicore/core";
+import kafkajs, {
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type KafkaConfig,
+  type LogEntry,
+  type Producer,
+  type SASLOptions,
+} from "kafkajs";
+import type { ConnectionConfig } from "../connection";
+import { registerCodecs } from "./codecs";
+import type {
+  ConsumerListener,
+  ConsumerSettings,
+  KafkaAdmin,
+  KafkaClient,
+  KafkaConsumer,
+  KafkaProducer,
+  OutgoingMessage,
+  PartitionEnds,
+  PartitionOffset,
+} from "./types";
+
+const { Kafka: KafkaConstructor, CompressionTypes, Partitioners, logLevel } = kafkajs;
+
+/** The kafkajs settings for a connection block (brokers, TLS, SASL, timeouts, retries). */
+export function kafkajsConfig(connection: ConnectionConfig, logger: Logger): KafkaConfig {
+  return {
+    clientId: connection.clientId,
+    brokers: connection.brokers,
+    ssl: connection.ssl,
+    ...(connection.sasl ? { sasl: connection.sasl as SASLOptions } : {}),
+    connectionTimeout: connection.connectionTimeoutMs,
+    requestTimeout: connection.requestTimeoutMs,
+    retry: { retries: connection.retries, initialRetryTime: 300, maxRetryTime: 30_000 },
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry: LogEntry) => logKafkajs(logger, entry),
+  };
+}
+
+function logKafkajs(logger: Logger, { level, log }: LogEntry): void {
+  const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
+  // Intended: bounded retries make a dead cluster fail the operation instead of hanging.
+  if (message.startsWith("Limiting retries for the idempotent producer")) return;
+  const text = `kafkajs: ${message}`;
+  if (level === logLevel.ERROR) logger.error(text, fields);
+  else if (level === logLevel.WARN) logger.warn(text, fields);
+  else logger.debug(text, fields);
+}
+
+/**
+ * The seam implemented with kafkajs 2.2.4. Pass `kafka` to use a kafkajs client you
+ * configured yourself; otherwise one is made from the connection block.
+ */
+export function createKafkajsClient(
+  connection: ConnectionConfig,
+  logger: Logger,
+  kafka: Kafka = new KafkaConstructor(kafkajsConfig(connection, logger)),
+): KafkaClient {
+  registerCodecs();
+  return {
+    consumer: (settings) => new KafkajsConsumer(kafka, settings),
+    admin: () => new KafkajsAdmin(kafka),
+    producer: () => new KafkajsProducer(kafka, connection.retries),
+  };
+}
+
+class KafkajsConsumer implements KafkaConsumer {
+  private readonly consumer: Consumer;
+
+  constructor(kafka: Kafka, settings: ConsumerSettings) {
+    this.consumer = kafka.consumer({
+      groupId: settings.groupId,
+      sessionTimeout: settings.sessionTimeoutMs,
+      rebalanceTimeout: settings.rebalanceTimeoutMs,
+      heartbeatInterval: settings.heartbeatIntervalMs,
+      maxBytesPerPartition: settings.maxBytesPerPartition,
+      maxBytes: settings.maxBytes,
+      maxWaitTimeInMs: settings.maxWaitTimeMs,
+      allowAutoTopicCreation: false,
+    });
+    this.concurrency = settings.partitionsConsumedConcurrently;
+  }
+
+  private readonly concurrency: number;
+
+  async start(topics: readonly string[], fromBeginning: boolean, listener: ConsumerListener): Promise<void> {
+    const { GROUP_JOIN, CRASH } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, (event) => {
+      const assignment = Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => ({
+        topic,
+        partitions: [...(partitions as number[])].sort((a, b) => a - b),
+      }));
+      listener.onAssignment(assignment);
+    });
+    this.consumer.on(CRASH, (event) => {
+      listener.onCrash(event.payload.error, event.payload.restart);
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...topics], fromBeginning });
+    await this.consumer.run({
+      autoCommit: false,
+      // The source resolves a batch only once it has taken it; a batch left after a seek is fetched again.
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.concurrency,
+      eachBatch: async ({ batch, resolveOffset }: EachBatchPayload) => {
+        const taken = await listener.onBatch({
+          topic: batch.topic,
+          partition: batch.partition,
+          fetchedOffset: (batch as unknown as { fetchedOffset: string }).fetchedOffset,
+          lastOffset: batch.lastOffset(),
+          highWatermark: batch.highWatermark,
+          messages: batch.messages.map((message) => ({
+            offset: message.offset,
+            key: message.key ?? null,
+            value: message.value ?? null,
+            headers: (message.headers ?? {}) as Record<string, Buffer | string | undefined>,
+            timestamp: message.timestamp,
+          })),
+        });
+        if (taken) resolveOffset(batch.lastOffset());
+      },
+    });
+  }
+
+  pause(topics: readonly string[]): void {
+    this.consumer.pause(topics.map((topic) => ({ topic })));
+  }
+
+  resume(topics: readonly string[]): void {
+    this.consumer.resume(topics.map((topic) => ({ topic })));
+  }
+
+  seek(topic: string, partition: number, offset: string): void {
+    this.consumer.seek({ topic, partition, offset });
+  }
+
+  commit(offsets: readonly PartitionOffset[]): Promise<void> {
+    return this.consumer.commitOffsets(
+      offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+    );
+  }
+
+  disconnect(): Promise<void> {
+    return this.consumer.disconnect();
+  }
+}
+
+class KafkajsAdmin implements KafkaAdmin {
+  private readonly admin: ReturnType<Kafka["admin"]>;
+
+  constructor(kafka: Kafka) {
+    this.admin = kafka.admin();
+  }
+
+  connect(): Promise<void> {
+    return this.admin.connect();
+  }
+
+  disconnect(): Promise<void> {
+    return this.admin.disconnect();
+  }
+
+  listTopics(): Promise<string[]> {
+    return this.admin.listTopics();
+  }
+
+  async brokerCount(): Promise<number> {
+    return (await this.admin.describeCluster()).brokers.length;
+  }
+
+  async committedOffsets(groupId: string, topics: readonly string[]): Promise<PartitionOffset[]> {
+    const fetched = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
+    return fetched.flatMap(({ topic, partitions }) =>
+      partitions.map(({ partition, offset }) => ({ topic, partition, offset })),
+    );
+  }
+
+  async partitionEnds(topic: string): Promise<PartitionEnds[]> {
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return offsets.map(({ partition, low, high }) => ({ partition, low, high }));
+  }
+
+  offsetsAtTime(topic: string, timestampMs: number): Promise<{ partition: number; offset: string }[]> {
+    return this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs);
+  }
+
+  async createTopic(topic: {
+    topic: string;
+    numPartitions: number;
+    replicationFactor: number;
+    configEntries: readonly { name: string; value: string }[];
+  }): Promise<void> {
+    // kafkajs' own wait for leaders gives up on the UNKNOWN_TOPIC_OR_PARTITION a KRaft
+    // broker answers for a moment after a creation; the producer's retries cover it.
+    await this.admin.createTopics({
+      waitForLeaders: false,
+      topics: [{ ...topic, configEntries: [...topic.configEntries] }],
+    });
+  }
+}
+
+class KafkajsProducer implements KafkaProducer {
+  private readonly producer: Producer;
+
+  constructor(kafka: Kafka, retries: number) {
+    this.producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries, initialRetryTime: 300, maxRetryTime: 30_000 },
+    });
+  }
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  disconnect(): Promise<void> {
+    return this.producer.disconnect();
+  }
+
+  async send(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    await this.producer.send({
+      topic,
+      acks: -1,
+      compression: CompressionTypes.GZIP,
+      messages: messages.map((message) => ({
+        key: message.key,
+        value: message.value,
+        headers: message.headers,
+      })),
+    });
+  }
+}

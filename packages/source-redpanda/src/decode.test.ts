@@ -1,0 +1,95 @@
+import type { CryptoPrice } from "@qicore/core";
+import { sampleRecords } from "@qicore/core/testing";
+import { describe, expect, it } from "vitest";
+import type { ConsumedMessage } from "./client/types";
+import { DEAD_LETTER_HEADER, deadLetterMessage, decodeMessage } from "./decode";
+
+const message = (
+  value: string | Buffer | null,
+  headers: ConsumedMessage["headers"] = {},
+): ConsumedMessage => ({
+  offset: "42",
+  key: Buffer.from("bitcoin"),
+  value: typeof value === "string" ? Buffer.from(value) : value,
+  headers,
+  timestamp: "1717000000000",
+});
+
+describe("decodeMessage", () => {
+  it("normalises what other producers send (numbers, epoch times, missing defaults) to the canonical record", () => {
+    const decoded = decodeMessage(
+      "price",
+      "prices",
+      message(
+        JSON.stringify({
+          coinId: "bitcoin",
+          symbol: "BTC",
+          usdPrice: 64000.5,
+          lastUpdated: 1_717_000_000_000,
+          source: "kcat",
+          attribution: "test",
+        }),
+      ),
+    );
+    expect(decoded.ok && decoded.record).toMatchObject({
+      usdPrice: "64000.5",
+      exchangeId: "aggregate",
+      lastUpdated: "2024-05-29T16:26:40.000Z",
+    });
+  });
+
+  it("accepts a record the target wrote, headers included", async () => {
+    const [record] = (await sampleRecords("price", 1)) as CryptoPrice[];
+    const decoded = decodeMessage(
+      "price",
+      "prices",
+      message(JSON.stringify(record), { "qicore-kind": Buffer.from("price") }),
+    );
+    expect(decoded.ok && decoded.record).toEqual(record);
+  });
+
+  it.each([
+    ["an empty value", message(""), "EMPTY_MESSAGE"],
+    ["a tombstone", message(null), "EMPTY_MESSAGE"],
+    ["bytes that are not UTF-8", message(Buffer.from([0xc3, 0x28])), "DECODE_FAILED"],
+    ["text that is not JSON", message("{nope"), "DECODE_FAILED"],
+    ["JSON of another shape", message('{"hello":"world"}'), "VALIDATION_FAILED"],
+    [
+      "a wrong type",
+      message(
+        '{"coinId":"bitcoin","symbol":"BTC","usdPrice":true,"lastUpdated":1,"source":"s","attribution":"a"}',
+      ),
+      "VALIDATION_FAILED",
+    ],
+    ["another kind's header", message("{}", { "qicore-kind": "ohlcv" }), "KIND_MISMATCH"],
+  ])("refuses %s", (_label, input, code) => {
+    const decoded = decodeMessage("price", "prices", input);
+    expect(decoded.ok).toBe(false);
+    if (!decoded.ok) {
+      expect(decoded.rejection.code).toBe(code);
+      expect(decoded.rejection.message.length).toBeGreaterThan(10);
+    }
+  });
+});
+
+describe("deadLetterMessage", () => {
+  it("keeps key, bytes and headers and adds why and where from", () => {
+    const original = message("{nope", { trace: Buffer.from("abc") });
+    const letter = deadLetterMessage(
+      original,
+      { topic: "prices", partition: 3, sourceId: "in" },
+      { code: "DECODE_FAILED", message: "the value is not JSON" },
+      "2024-01-01T00:00:00.000Z",
+    );
+    expect(letter.key).toEqual(original.key);
+    expect(letter.value).toEqual(original.value);
+    expect(letter.headers.trace).toEqual(Buffer.from("abc"));
+    expect(letter.headers).toMatchObject({
+      [DEAD_LETTER_HEADER.code]: "DECODE_FAILED",
+      [DEAD_LETTER_HEADER.originTopic]: "prices",
+      [DEAD_LETTER_HEADER.originPartition]: "3",
+      [DEAD_LETTER_HEADER.originOffset]: "42",
+      [DEAD_LETTER_HEADER.sourceId]: "in",
+    });
+  });
+});

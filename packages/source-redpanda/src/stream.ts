@@ -1,0 +1,359 @@
+import type { Logger, MarketRecord, RecordKind, SourceBatch } from "@qicore/core";
+import type {
+  ConsumedBatch,
+  ConsumerListener,
+  KafkaAdmin,
+  KafkaConsumer,
+  OutgoingMessage,
+  PartitionOffset,
+  TopicPartitions,
+} from "./client/types";
+import type { StartFrom } from "./config";
+import { deadLetterMessage, decodeMessage } from "./decode";
+import { kafkaErrorType, kafkaFailure } from "./errors";
+import { Positions, partitionKey } from "./offsets";
+
+/** Kafka answers these to a commit while the group rebalances; the commit is tried again after it. */
+const REBALANCE_ERRORS = new Set([
+  "REBALANCE_IN_PROGRESS",
+  "ILLEGAL_GENERATION",
+  "UNKNOWN_MEMBER_ID",
+  "NOT_COORDINATOR",
+  "COORDINATOR_NOT_AVAILABLE",
+  "COORDINATOR_LOAD_IN_PROGRESS",
+]);
+const COMMIT_ATTEMPTS = 40;
+const COMMIT_RETRY_MS = 250;
+
+export interface StreamOptions {
+  consumer: KafkaConsumer;
+  admin: KafkaAdmin;
+  groupId: string;
+  sourceId: string;
+  topics: readonly { topic: string; kind: RecordKind }[];
+  startFrom: StartFrom;
+  /** Offsets the runtime handed `read` (its last saved checkpoint). */
+  checkpoint: readonly PartitionOffset[] | undefined;
+  maxBufferedRecords: number;
+  /** Produces refused messages to the dead-letter topic; resolves once they are stored. */
+  sendDeadLetters: (messages: readonly OutgoingMessage[]) => Promise<void>;
+  logger: Logger;
+}
+
+interface QueuedBatch {
+  batch: SourceBatch;
+  topic: string;
+  partition: number;
+  nextOffset: string;
+  weight: number;
+}
+
+/** Lag of one partition as of its last fetch. */
+export interface FetchLag {
+  topic: string;
+  partition: number;
+  /** Log end offset at the fetch. */
+  highWatermark: string;
+  /** Next offset this member will fetch. */
+  position: string;
+  lag: number;
+}
+
+/**
+ * One `read()`: a consumer-group member whose fetched batches are decoded, validated and
+ * queued until the pipeline pulls them.
+ *
+ * - Backpressure: the queue holds at most `maxBufferedRecords`; above it every topic is
+ *   paused (the member stays in the group, heartbeating), below half it resumes.
+ * - Rebalance: queued batches are dropped (kafkajs fetches again from the committed
+ *   offsets), and only partitions assigned now are committed: batches the pipeline still
+ *   writes from a revoked partition are finished but not committed by this member, so the
+ *   new owner re-reads them (duplicates, never loss).
+ * - Commits: `commit` sends the checkpoint's offsets as this member, never moving a
+ *   partition back from what this member committed before.
+ * - Start: a partition's first batch after an assignment is checked against the runtime's
+ *   checkpoint (moves forward only) and, for partitions the group never committed, the
+ *   configured start time; the consumer seeks there when it stands elsewhere.
+ */
+export class ConsumerStream implements ConsumerListener {
+  private queue: QueuedBatch[] = [];
+  private buffered = 0;
+  private paused = false;
+  private closing = false;
+  private generation = 0;
+  private assigned = new Set<string>();
+  private positioned = new Set<string>();
+  private committedAtJoin: Promise<Map<string, string>> | undefined;
+  private readonly timeOffsets = new Map<string, Promise<Map<number, string>>>();
+  private readonly committedHigh = new Map<string, bigint>();
+  private readonly positions = new Positions();
+  private readonly fetchLag = new Map<string, FetchLag>();
+  private readonly kinds: Map<string, RecordKind>;
+  private readonly checkpoint: Map<string, string>;
+  private wake: (() => void) | undefined;
+  private failure: Error | undefined;
+  private readonly topicNames: string[];
+  /** Refused messages sent to the dead-letter topic by this stream. */
+  deadLetters = 0;
+
+  constructor(private readonly options: StreamOptions) {
+    this.kinds = new Map(options.topics.map(({ topic, kind }) => [topic, kind]));
+    this.topicNames = options.topics.map(({ topic }) => topic);
+    this.checkpoint = new Map(
+      (options.checkpoint ?? []).map(({ topic, partition, offset }) => [
+        partitionKey(topic, partition),
+        offset,
+      ]),
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.options.consumer.start(this.topicNames, this.options.startFrom.at !== "latest", this);
+  }
+
+  /** The next batch for the pipeline, or undefined once the signal aborts. Throws when the consumer failed for good. */
+  async next(signal: AbortSignal): Promise<SourceBatch | undefined> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      if (signal.aborted || this.closing) return undefined;
+      const item = this.queue.shift();
+      if (item) {
+        this.buffered -= item.weight;
+        if (this.paused && this.buffered <= this.options.maxBufferedRecords / 2) this.setPaused(false);
+        this.positions.set(item.topic, item.partition, item.nextOffset);
+        return { ...item.batch, checkpoint: this.positions.checkpoint() };
+      }
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          signal.removeEventListener("abort", done);
+          this.wake = undefined;
+          resolve();
+        };
+        this.wake = done;
+        signal.addEventListener("abort", done, { once: true });
+      });
+    }
+  }
+
+  /** Stops taking batches: pauses every topic and drops what is queued. The member stays in the group so commits still land. */
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.queue = [];
+    this.buffered = 0;
+    this.pauseAll();
+    this.wake?.();
+  }
+
+  /** Commits offsets of partitions this member holds now, retrying while the group rebalances. */
+  async commit(offsets: readonly PartitionOffset[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const eligible = offsets.filter(({ topic, partition, offset }) => {
+        const key = partitionKey(topic, partition);
+        const high = this.committedHigh.get(key);
+        return this.assigned.has(key) && (high === undefined || BigInt(offset) > high);
+      });
+      if (eligible.length === 0) return;
+      try {
+        await this.options.consumer.commit(eligible);
+        for (const { topic, partition, offset } of eligible)
+          this.committedHigh.set(partitionKey(topic, partition), BigInt(offset));
+        return;
+      } catch (thrown) {
+        const type = kafkaErrorType(thrown);
+        if (type && REBALANCE_ERRORS.has(type) && attempt < COMMIT_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, COMMIT_RETRY_MS));
+          continue;
+        }
+        throw kafkaFailure(thrown, `could not commit offsets of group ${this.options.groupId}`, {
+          groupId: this.options.groupId,
+          offsets: eligible,
+        });
+      }
+    }
+  }
+
+  /** What this member holds and how far behind each partition was at its last fetch. */
+  state(): {
+    assigned: string[];
+    paused: boolean;
+    bufferedRecords: number;
+    generation: number;
+    deadLetters: number;
+    fetchLag: FetchLag[];
+  } {
+    return {
+      assigned: [...this.assigned].sort(),
+      paused: this.paused,
+      bufferedRecords: this.buffered,
+      generation: this.generation,
+      deadLetters: this.deadLetters,
+      fetchLag: [...this.fetchLag.values()],
+    };
+  }
+
+  // ConsumerListener -----------------------------------------------------------
+
+  onAssignment(assignment: readonly TopicPartitions[]): void {
+    this.generation++;
+    const keys = assignment.flatMap(({ topic, partitions }) =>
+      partitions.map((partition) => partitionKey(topic, partition)),
+    );
+    this.assigned = new Set(keys);
+    this.positioned = new Set();
+    this.committedAtJoin = undefined;
+    const dropped = this.queue.length;
+    this.queue = [];
+    this.buffered = 0;
+    for (const key of this.fetchLag.keys()) if (!this.assigned.has(key)) this.fetchLag.delete(key);
+    if (this.closing) this.pauseAll();
+    else if (this.paused) this.setPaused(false);
+    this.options.logger.info("partitions assigned", {
+      groupId: this.options.groupId,
+      generation: this.generation,
+      partitions: keys,
+      droppedBatches: dropped,
+    });
+  }
+
+  onCrash(error: Error, willRestart: boolean): void {
+    if (willRestart) {
+      this.options.logger.warn("consumer failed; kafkajs restarts it", { error: error.message });
+      return;
+    }
+    this.failure = kafkaFailure(error, `consumer of group ${this.options.groupId} stopped`, {
+      groupId: this.options.groupId,
+    });
+    this.wake?.();
+  }
+
+  async onBatch(batch: ConsumedBatch): Promise<boolean> {
+    if (this.closing) return false;
+    const generation = this.generation;
+    const { topic, partition } = batch;
+    const key = partitionKey(topic, partition);
+    if (!this.positioned.has(key)) {
+      const start = await this.startPosition(topic, partition);
+      if (generation !== this.generation || this.closing) return false;
+      this.positioned.add(key);
+      if (start !== undefined && start !== batch.fetchedOffset) {
+        this.options.logger.info("moving partition to its start position", {
+          topic,
+          partition,
+          from: batch.fetchedOffset,
+          to: start,
+        });
+        this.options.consumer.seek(topic, partition, start);
+        return false;
+      }
+    }
+    const kind = this.kinds.get(topic) as RecordKind;
+    const records: MarketRecord[] = [];
+    const refused: OutgoingMessage[] = [];
+    const failedAt = new Date().toISOString();
+    for (const message of batch.messages) {
+      const decoded = decodeMessage(kind, topic, message);
+      if (decoded.ok) records.push(decoded.record);
+      else
+        refused.push(
+          deadLetterMessage(
+            message,
+            { topic, partition, sourceId: this.options.sourceId },
+            decoded.rejection,
+            failedAt,
+          ),
+        );
+    }
+    // Stored before the batch can be committed: a crash re-reads and re-refuses, never loses them.
+    if (refused.length > 0) {
+      await this.options.sendDeadLetters(refused);
+      this.deadLetters += refused.length;
+      this.options.logger.warn("refused messages sent to the dead-letter topic", {
+        topic,
+        partition,
+        count: refused.length,
+        first: refused[0]?.headers["qicore-dead-letter-message"],
+      });
+    }
+    if (generation !== this.generation || this.closing) return false;
+    const nextOffset = (BigInt(batch.lastOffset) + 1n).toString();
+    const first = batch.messages[0]?.offset ?? batch.fetchedOffset;
+    this.queue.push({
+      batch: {
+        kind,
+        records,
+        origin: { topic, partition, firstOffset: first, lastOffset: batch.lastOffset },
+      },
+      topic,
+      partition,
+      nextOffset,
+      weight: Math.max(1, records.length),
+    });
+    this.buffered += Math.max(1, records.length);
+    this.fetchLag.set(key, {
+      topic,
+      partition,
+      highWatermark: batch.highWatermark,
+      position: nextOffset,
+      lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))),
+    });
+    if (!this.paused && this.buffered >= this.options.maxBufferedRecords) this.setPaused(true);
+    this.wake?.();
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------
+
+  /** Where a partition should start after an assignment, when that differs from the group's offset. */
+  private async startPosition(topic: string, partition: number): Promise<string | undefined> {
+    const fromCheckpoint = this.checkpoint.get(partitionKey(topic, partition));
+    const byTime = this.options.startFrom.at === "timestamp";
+    if (fromCheckpoint === undefined && !byTime) return undefined;
+    this.committedAtJoin ??= this.options.admin
+      .committedOffsets(this.options.groupId, this.topicNames)
+      .then(
+        (offsets) =>
+          new Map(offsets.map((entry) => [partitionKey(entry.topic, entry.partition), entry.offset])),
+      )
+      .catch((thrown) => {
+        this.committedAtJoin = undefined;
+        throw thrown;
+      });
+    const committed = BigInt((await this.committedAtJoin).get(partitionKey(topic, partition)) ?? "-1");
+    if (fromCheckpoint !== undefined && (committed < 0n || BigInt(fromCheckpoint) > committed))
+      return fromCheckpoint;
+    if (committed < 0n && this.options.startFrom.at === "timestamp") {
+      const { timestampMs } = this.options.startFrom;
+      let offsets = this.timeOffsets.get(topic);
+      if (!offsets) {
+        offsets = this.options.admin
+          .offsetsAtTime(topic, timestampMs)
+          .then((list) => new Map(list.map((entry) => [entry.partition, entry.offset])))
+          .catch((thrown) => {
+            this.timeOffsets.delete(topic);
+            throw thrown;
+          });
+        this.timeOffsets.set(topic, offsets);
+      }
+      return (await offsets).get(partition);
+    }
+    return undefined;
+  }
+
+  private setPaused(paused: boolean): void {
+    this.paused = paused;
+    if (paused) this.options.consumer.pause(this.topicNames);
+    else this.options.consumer.resume(this.topicNames);
+    this.options.logger.debug(paused ? "paused: the pipeline is behind" : "resumed", {
+      bufferedRecords: this.buffered,
+    });
+  }
+
+  private pauseAll(): void {
+    try {
+      this.options.consumer.pause(this.topicNames);
+    } catch {
+      // Not running (yet or any more): nothing to pause.
+    }
+  }
+}
