@@ -1,4 +1,4 @@
-import { type ColumnModel, RECORD_KINDS, type RecordKind, tableModel } from "@qicore/core";
+import { type ColumnModel, type RecordKind, type RecordOfKind, tableModel } from "@qicore/core";
 import {
   boolean,
   integer,
@@ -14,6 +14,9 @@ import {
 } from "drizzle-orm/pg-core";
 import { SQL_IDENTIFIER } from "./config";
 import { STATE_TABLE } from "./migrations";
+
+/** One column builder per field of a kind's records. */
+type ColumnsOf<K extends RecordKind> = { [F in keyof RecordOfKind[K] & string]-?: PgColumnBuilderBase };
 
 function column(model: ColumnModel): PgColumnBuilderBase {
   const sqlType = model.sqlType.toUpperCase();
@@ -45,19 +48,21 @@ export function drizzleTables(schema = "public") {
   // drizzle refuses pgSchema("public"); both builders take the same arguments.
   const namespace = schema === "public" ? undefined : pgSchema(schema);
   const table = (namespace ? namespace.table.bind(namespace) : pgTable) as typeof pgTable;
-  const record = (kind: RecordKind) => {
+  const record = <K extends RecordKind>(kind: K) => {
     const model = tableModel(kind);
-    const columns = Object.fromEntries(model.columns.map((entry) => [entry.field, column(entry)]));
+    const columns = Object.fromEntries(
+      model.columns.map((entry) => [entry.field, column(entry)]),
+    ) as ColumnsOf<K>;
     const fieldOf = (name: string) => model.columns.find((entry) => entry.column === name)?.field as string;
     return table(model.table, columns, (built) => [
-      primaryKey({ columns: model.primaryKey.map((name) => built[fieldOf(name)]) as never }),
+      primaryKey({
+        columns: model.primaryKey.map((name) => built[fieldOf(name) as keyof typeof built]) as never,
+      }),
     ]);
   };
-  const [price, ohlcv, analytics] = RECORD_KINDS.map(record) as [
-    ReturnType<typeof record>,
-    ReturnType<typeof record>,
-    ReturnType<typeof record>,
-  ];
+  const price = record("price");
+  const ohlcv = record("ohlcv");
+  const analytics = record("analytics");
   const state = table(
     STATE_TABLE,
     {
