@@ -55,7 +55,10 @@ export function encodeBatch(model: TableModel, records: readonly MarketRecord[])
   for (let index = 0; index < records.length; index++) {
     const record = records[index] as unknown as Record<string, unknown>;
     let key = "";
-    for (const field of keyFields) key += `${String(record[field])}\u0000`;
+    for (const field of keyFields) {
+      const value = record[field];
+      key += `${value instanceof Date ? value.toISOString() : String(value)}\u0000`;
+    }
     const row = rowOfKey.get(key);
     if (row === undefined) {
       rowOfKey.set(key, rows.length);
