@@ -211,10 +211,11 @@ describe("rate limits", () => {
     const server = await serve();
     server.inject({ path: "/global", kind: "rate-limit", retryAfterSeconds: 20 });
     const budget = new RateBudget("shared", 6_000, clock);
-    const first = clientFor(server, { budget }).client;
+    const first = clientFor(server, { budget });
     const second = clientFor(server, { budget }).client;
-    const limited = first.getJson("/global", {}, live);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    const limited = first.client.getJson("/global", {}, live);
+    // The second caller comes once the first has seen the 429 (it logs the retry after pausing the key).
+    while (first.logger.lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
     await Promise.all([limited, second.getJson("/ping", {}, live)]);
     const rejected = server.requests.find((request) => request.status === 429);
     const ping = server.requests.find((request) => request.path === "/ping");

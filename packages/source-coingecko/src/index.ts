@@ -18,6 +18,7 @@ export {
   type RateBudgetSnapshot,
   RateBudgets,
   sharedRateBudgets,
+  type WaitStatistics,
 } from "./rate-budget";
 export { IDS_PER_REQUEST } from "./reader";
 export { type CoinGeckoSourceOptions, coingeckoSource, createCoinGeckoSource } from "./source";

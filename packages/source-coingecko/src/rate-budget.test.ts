@@ -56,6 +56,7 @@ describe("RateBudget", () => {
     const budget = new RateBudget("test", 10, clock);
     const held: Permit[] = [];
     for (let call = 0; call < 8; call++) held.push(await budget.acquire("backfill"));
+    const now = clock.now();
     let ninthBackfill = false;
     const waiting = budget.acquire("backfill").then((permit) => {
       ninthBackfill = true;
@@ -65,10 +66,32 @@ describe("RateBudget", () => {
     expect(ninthBackfill).toBe(false);
     held.push(await budget.acquire("live"));
     held.push(await budget.acquire("live"));
-    expect(clock.now()).toBe(0);
+    expect(clock.now()).toBe(now);
     for (const permit of held) permit.release();
     (await waiting).release();
-    expect(clock.now()).toBe(MINUTE);
+    expect(clock.now()).toBe(now + MINUTE);
+  });
+
+  it("paces backfills at twice the average rate, while live calls may come together", async () => {
+    const clock = createManualClock(0);
+    const budget = new RateBudget("test", 10, clock);
+    const grants: [string, number][] = [];
+    for (let call = 0; call < 3; call++) {
+      (await budget.acquire("backfill")).release();
+      grants.push(["backfill", clock.now()]);
+    }
+    for (let call = 0; call < 3; call++) {
+      (await budget.acquire("live")).release();
+      grants.push(["live", clock.now()]);
+    }
+    expect(grants).toEqual([
+      ["backfill", 0],
+      ["backfill", 3_000],
+      ["backfill", 6_000],
+      ["live", 6_000],
+      ["live", 6_000],
+      ["live", 6_000],
+    ]);
   });
 
   it("holds every caller until a blocked-until time (a server's Retry-After)", async () => {

@@ -20,6 +20,14 @@ export interface RateBudgetSnapshot {
   waiting: Record<Priority, number>;
   blockedUntil: number;
   granted: number;
+  /** How long callers waited for a slot, per priority (the clock's milliseconds). */
+  waited: Record<Priority, WaitStatistics>;
+}
+
+export interface WaitStatistics {
+  calls: number;
+  totalMs: number;
+  longestMs: number;
 }
 
 /** Where the budget's rate came from: the plan's default, the config, or the key's own limit from `/key`. */
@@ -28,6 +36,7 @@ export type LimitSource = "default" | "configured" | "discovered";
 interface Waiter {
   priority: Priority;
   sequence: number;
+  queuedAt: number;
   resolve: (permit: Permit) => void;
   reject: (error: unknown) => void;
   signal: AbortSignal | undefined;
@@ -43,8 +52,11 @@ const WINDOW_MS = 60_000;
  * later than that, so it has left the server's window too when the slot frees. Calls in
  * flight hold slots, so concurrent callers never overshoot.
  *
- * Live callers are served before backfill callers, and backfills may not take the last
- * fifth of the window (the reserve), so a live refresh rarely waits behind a backfill.
+ * Live callers are served before backfill callers, and backfills leave a fifth of the
+ * window to live calls (less what live calls already use, but at least one slot), so a
+ * live refresh rarely waits behind a backfill while nearly the whole budget is used.
+ * Backfill calls are also spaced out, at most twice the average rate (half a minute /
+ * callsPerMinute apart).
  * After a 429 or a rate-limit page, `block` holds every caller of the key until the time
  * the server named.
  */
@@ -53,13 +65,19 @@ export class RateBudget {
   private windowMs = WINDOW_MS;
   private rate = 1;
   private source: LimitSource = "default";
-  private inFlight = 0;
-  /** Completion times of calls still inside the window, oldest first. */
-  private readonly completions: number[] = [];
+  private readonly inFlight: Record<Priority, number> = { live: 0, backfill: 0 };
+  /** Calls finished within the window, oldest first: when, and for whom. */
+  private readonly completions: { time: number; priority: Priority }[] = [];
+  private liveRecent = 0;
   private readonly waiters: Waiter[] = [];
   private blockedUntil = 0;
   private sequence = 0;
   private granted = 0;
+  private lastBackfillGrant = Number.NEGATIVE_INFINITY;
+  private readonly waited: Record<Priority, WaitStatistics> = {
+    live: { calls: 0, totalMs: 0, longestMs: 0 },
+    backfill: { calls: 0, totalMs: 0, longestMs: 0 },
+  };
   private wake: AbortController | undefined;
   private wakeAt = Number.POSITIVE_INFINITY;
 
@@ -101,6 +119,7 @@ export class RateBudget {
       const waiter: Waiter = {
         priority,
         sequence: this.sequence++,
+        queuedAt: this.clock.now(),
         resolve,
         reject,
         signal,
@@ -132,7 +151,7 @@ export class RateBudget {
     return {
       callsPerMinute: this.rate,
       limitSource: this.source,
-      inFlight: this.inFlight,
+      inFlight: this.inFlight.live + this.inFlight.backfill,
       recent: this.completions.length,
       waiting: {
         live: this.waiters.filter((waiter) => waiter.priority === "live").length,
@@ -140,17 +159,28 @@ export class RateBudget {
       },
       blockedUntil: this.blockedUntil,
       granted: this.granted,
+      waited: { live: { ...this.waited.live }, backfill: { ...this.waited.backfill } },
     };
   }
 
-  /** Slots backfills leave free for live reads: a fifth of the window, at least one when there are two. */
-  private reserve(): number {
-    return this.capacity >= 2 ? Math.max(1, Math.floor(this.capacity / 5)) : 0;
+  /**
+   * Slots a backfill may not take: a fifth of the window kept for live calls, less what live
+   * calls already use (so a budget live reads leave idle still goes to backfills), but always
+   * one (when the window has two or more), so a live call finds a free slot at once.
+   */
+  private heldForLive(): number {
+    if (this.capacity < 2) return 0;
+    const reserve = Math.max(1, Math.floor(this.capacity / 5));
+    return Math.max(1, reserve - this.liveRecent - this.inFlight.live);
   }
 
   private expire(now: number): void {
-    while (this.completions.length > 0 && (this.completions[0] as number) + this.windowMs <= now)
-      this.completions.shift();
+    while (
+      this.completions.length > 0 &&
+      (this.completions[0] as { time: number }).time + this.windowMs <= now
+    ) {
+      if (this.completions.shift()?.priority === "live") this.liveRecent--;
+    }
   }
 
   private next(): Waiter | undefined {
@@ -171,16 +201,26 @@ export class RateBudget {
         this.wakeUpAt(this.blockedUntil);
         return;
       }
-      const limit = waiter.priority === "live" ? this.capacity : this.capacity - this.reserve();
-      const used = this.inFlight + this.completions.length;
+      // Backfills are paced at twice the budget's average rate rather than let burst: a window filled
+      // in one burst frees up in one burst a minute later, and a live call arriving in
+      // between would wait for it.
+      if (waiter.priority === "backfill") {
+        const paced = this.lastBackfillGrant + this.windowMs / this.capacity / 2;
+        if (now < paced) {
+          this.wakeUpAt(paced);
+          return;
+        }
+      }
+      const limit = waiter.priority === "live" ? this.capacity : this.capacity - this.heldForLive();
+      const used = this.inFlight.live + this.inFlight.backfill + this.completions.length;
       if (used < limit) {
         this.grant(waiter);
         continue;
       }
-      // The slot frees when enough finished calls leave the window; calls in flight free
-      // nothing until they finish, and their release pumps again.
-      const index = used - limit;
-      if (index < this.completions.length) this.wakeUpAt((this.completions[index] as number) + this.windowMs);
+      // Slots free as finished calls leave the window; calls in flight free nothing until
+      // they finish, and their release pumps again.
+      const oldest = this.completions[0];
+      if (oldest) this.wakeUpAt(oldest.time + this.windowMs);
       return;
     }
   }
@@ -188,18 +228,26 @@ export class RateBudget {
   private grant(waiter: Waiter): void {
     this.waiters.splice(this.waiters.indexOf(waiter), 1);
     if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
-    this.inFlight++;
+    const { priority } = waiter;
+    if (priority === "backfill") this.lastBackfillGrant = this.clock.now();
+    this.inFlight[priority]++;
     this.granted++;
+    const waited = Math.max(0, this.clock.now() - waiter.queuedAt);
+    const statistics = this.waited[priority];
+    statistics.calls++;
+    statistics.totalMs += waited;
+    statistics.longestMs = Math.max(statistics.longestMs, waited);
     let released = false;
     waiter.resolve({
       release: () => {
         if (released) return;
         released = true;
-        this.inFlight--;
+        this.inFlight[priority]--;
         const finished = this.clock.now();
         let at = this.completions.length;
-        while (at > 0 && (this.completions[at - 1] as number) > finished) at--;
-        this.completions.splice(at, 0, finished);
+        while (at > 0 && (this.completions[at - 1] as { time: number }).time > finished) at--;
+        this.completions.splice(at, 0, { time: finished, priority });
+        if (priority === "live") this.liveRecent++;
         this.pump();
       },
     });

@@ -410,11 +410,14 @@ export class CoinGeckoReader {
     if (!options || !backfill) return;
     let cursor: BackfillCursor = backfill.start(state.history, this.now());
     state.history = cursor;
+    if (cursor.done) return;
+    // Symbols of every coin at once (250 a request), not one lookup per coin.
+    const symbols = await this.symbolsOf(options.coins ?? this.config.coins ?? [], "backfill", signal);
     const limit = this.config.once ? Number.POSITIVE_INFINITY : options.requestsPerRead;
     for (let requests = 0; requests < limit && !signal.aborted; ) {
       const range = backfill.range(cursor);
       if (!range) break;
-      const symbol = (await this.symbolsOf([range.coin], "backfill", signal)).get(range.coin);
+      const symbol = symbols.get(range.coin);
       if (symbol === undefined) {
         cursor = backfill.skipCoin(cursor);
         state.history = cursor;
