@@ -2,6 +2,7 @@ import { afterAll } from "vitest";
 import { requirePostgresUrl } from "../../../test/services";
 import { timescaleConformance } from "./test-support/conformance";
 import { describeConnectionLoss } from "./test-support/connection-loss";
+import { describePipelineRun } from "./test-support/pipeline-run";
 import { describeTimescaleTarget } from "./test-support/scenarios";
 import { createScratchDatabase } from "./test-support/services";
 
@@ -24,3 +25,8 @@ describeConnectionLoss("PostgreSQL", async () => {
 const conformanceDatabase = createScratchDatabase(url, "postgres_conformance");
 afterAll(async () => (await conformanceDatabase).drop());
 timescaleConformance(async () => ({ connectionString: (await conformanceDatabase).url }));
+
+describePipelineRun("PostgreSQL", async () => {
+  const scratch = await createScratchDatabase(url, "postgres_pipeline");
+  return { url: scratch.url, cleanup: scratch.drop };
+});

@@ -4,6 +4,7 @@ import { expectedTimescaleLicense, requireTimescaleUrl } from "../../../test/ser
 import type { EditionName } from "./edition";
 import { timescaleConformance } from "./test-support/conformance";
 import { describeConnectionLoss } from "./test-support/connection-loss";
+import { describePipelineRun } from "./test-support/pipeline-run";
 import { describeTimescaleTarget } from "./test-support/scenarios";
 import { createScratchDatabase } from "./test-support/services";
 
@@ -41,3 +42,8 @@ describeConnectionLoss("TimescaleDB", async () => {
 const conformanceDatabase = createScratchDatabase(url, "timescale_conformance");
 afterAll(async () => (await conformanceDatabase).drop());
 timescaleConformance(async () => ({ connectionString: (await conformanceDatabase).url }));
+
+describePipelineRun("TimescaleDB", async () => {
+  const scratch = await createScratchDatabase(url, "timescale_pipeline");
+  return { url: scratch.url, cleanup: scratch.drop };
+});
