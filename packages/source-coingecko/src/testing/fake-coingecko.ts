@@ -450,7 +450,7 @@ class FakeMarket {
     });
   }
 
-  /** Candles stamped at close, the newest one still open (its close lies ahead). */
+  /** Candles stamped at close, the newest one still open (its close lies ahead, its last price the latest update). */
   ohlc(coin: string, days: string, interval: string | undefined, now: number): number[][] {
     const width =
       interval === "hourly"
@@ -466,7 +466,7 @@ class FakeMarket {
     const lastClose = Math.ceil(now / width) * width;
     const rows: number[][] = [];
     for (let close = Math.floor((now - span) / width) * width + width; close <= lastClose; close += width)
-      rows.push(this.candle(coin, close, width, Math.min(close, now)));
+      rows.push(this.candle(coin, close, width, Math.min(close, this.updatedAt(now))));
     return rows;
   }
 
