@@ -13,7 +13,6 @@ export {
 } from "./config";
 export { createTimescaleReader } from "./create-reader";
 export type { Database, DatabaseEngine, QueryResult, SqlSession } from "./database";
-export { drizzleTables } from "./drizzle-schema";
 export { describeEdition, type Edition, type EditionName, type TimescaleMode } from "./edition";
 export { classifyFailure, type FailureKind } from "./errors";
 export {
