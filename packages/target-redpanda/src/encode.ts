@@ -22,7 +22,7 @@ export interface EncodedWrite {
 export interface RecordEncoderOptions {
   plans: Record<RecordKind, TopicPlan>;
   exchangeKinds: readonly RecordKind[];
-  /** `<pipeline>/<target id>`, sent in the producer header. */
+  /** `<pipeline>/<target id>`, sent in the producer header of dead letters. */
   producer: string;
   maxMessageBytes: number;
 }
@@ -30,7 +30,8 @@ export interface RecordEncoderOptions {
 /**
  * Turns records into Kafka messages: the canonical JSON of the record (the core's output
  * schema) as the value, the kind's key field (the coin) as the key, and headers saying
- * kind, schema, version, content type, source and producer. Header objects are shared
+ * kind, schema, version, content type and source (five small headers: kafkajs encodes
+ * every header of every message, so each one costs throughput). Header objects are shared
  * between messages with the same kind and source, which kafkajs only reads.
  */
 export class RecordEncoder {
@@ -79,7 +80,6 @@ export class RecordEncoder {
         [HEADER.schema]: Buffer.from(plan.schemaId),
         [HEADER.schemaVersion]: Buffer.from(String(plan.schemaVersion)),
         [HEADER.source]: Buffer.from(source),
-        [HEADER.producer]: Buffer.from(this.options.producer),
       });
       // Sources are few (one per provider); the bound only guards against unexpected variety.
       if (this.headers.size < 1000) this.headers.set(cacheKey, headers);

@@ -14,7 +14,7 @@ export const HEADER = {
   schemaVersion: "qicore-schema-version",
   /** The record's `source` field: the system the data came from (`coingecko`). */
   source: "qicore-source",
-  /** Who wrote the message: `<pipeline>/<target id>`. */
+  /** Who wrote a dead letter: `<pipeline>/<target id>` (record messages leave it out). */
   producer: "qicore-producer",
 } as const;
 

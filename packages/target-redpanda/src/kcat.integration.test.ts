@@ -34,7 +34,6 @@ describe("kcat (librdkafka) reads what target-redpanda wrote", () => {
         [HEADER.schema]: recordSchemaId("price"),
         [HEADER.schemaVersion]: "1",
         [HEADER.source]: value.source,
-        [HEADER.producer]: "kcat-test",
       });
       const validated = validateRecord("price", value);
       expect(validated.ok && validated.value).toEqual(value);
