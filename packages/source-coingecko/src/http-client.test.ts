@@ -166,6 +166,7 @@ describe("401 errors say what to fix", () => {
     [10005, "COINGECKO_PLAN_RESTRICTED", "not included in your plan"],
     [10010, "COINGECKO_WRONG_PLAN", "set plan: pro"],
     [10011, "COINGECKO_WRONG_PLAN", "set plan: demo"],
+    [10012, "COINGECKO_PLAN_RESTRICTED", "further back than plan public allows"],
   ] as const)(
     "error %i from CoinGecko's documented body is %s, not retried",
     async (errorCode, code, fix) => {

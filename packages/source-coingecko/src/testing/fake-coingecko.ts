@@ -38,7 +38,7 @@ export type FakeFault = {
   | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: "rate-limit"; retryAfterSeconds?: number }
   | { kind: "html"; status?: number; retryAfterSeconds?: number }
-  | { kind: "auth"; errorCode: 10002 | 10005 | 10010 | 10011 }
+  | { kind: "auth"; errorCode: 10002 | 10005 | 10010 | 10011 | 10012 }
   | { kind: "truncated" }
   | { kind: "cut" }
   | { kind: "hang" }
