@@ -5,9 +5,21 @@ export interface TransientRetryPolicy {
   attempts: number;
   initialDelayMs: number;
   maxDelayMs: number;
+  /** Stops retrying (the pipeline is stopping): the last error is thrown at once. */
+  signal?: AbortSignal;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
 
 /**
  * Runs `operation` again while it fails with a connection-level error (reset, admin
@@ -27,7 +39,9 @@ export async function retryTransient<T>(
       return await operation();
     } catch (thrown) {
       if (classifyFailure(thrown) !== "transient") throw thrown;
-      if (attempt >= policy.attempts) throw databaseError(thrown, action, { attempts: attempt });
+      if (attempt >= policy.attempts || policy.signal?.aborted) {
+        throw databaseError(thrown, action, { attempts: attempt });
+      }
       // Full jitter: writers that lost the server together do not come back in lockstep.
       const cap = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1));
       const delayMs = Math.round(cap * Math.random());
@@ -37,7 +51,7 @@ export async function retryTransient<T>(
         delayMs,
         error: redactSecrets(thrown instanceof Error ? thrown.message : String(thrown)),
       });
-      await sleep(delayMs);
+      await sleep(delayMs, policy.signal);
     }
   }
 }

@@ -91,7 +91,9 @@ function buildTarget(
   injection: TimescaleInjection,
   logger: Logger,
   baseDir: string,
+  signal?: AbortSignal,
 ): TimescaleTarget {
+  const retry = { ...config.retry, ...(signal ? { signal } : {}) };
   let opening: Promise<{ database: Database; writer: RecordWriter; migration?: MigrationReport }> | undefined;
   let opened: { database: Database; owned: boolean } | undefined;
   let migration: MigrationReport | undefined;
@@ -109,7 +111,7 @@ function buildTarget(
             compression: config.compression,
             retention: config.retention,
             candles: config.candles,
-            retry: config.retry,
+            retry,
             logger,
           });
         }
@@ -123,7 +125,7 @@ function buildTarget(
         batchSize: config.batchSize,
         bulkThreshold: config.bulkThreshold,
         copyBatchSize: config.copyBatchSize,
-        retry: config.retry,
+        retry,
         logger,
       });
       return { database: result.database, writer };
@@ -198,7 +200,7 @@ function buildTarget(
     },
     async stateStore() {
       const { database } = await open();
-      return createStateStore(database, config.schema, config.retry, logger);
+      return createStateStore(database, config.schema, retry, logger);
     },
   };
   return target;
@@ -217,6 +219,12 @@ export const timescaleTarget = defineTarget<TimescaleConfig>({
   configSchema: timescaleConfigSchema as unknown as z.ZodType<TimescaleConfig>,
   capabilities: { kinds: ["price", "ohlcv", "analytics"], idempotent: true, deadLetter: false },
   create(config, context) {
-    return buildTarget(config, {}, context.logger.child({ target: context.id }), context.baseDir);
+    return buildTarget(
+      config,
+      {},
+      context.logger.child({ target: context.id }),
+      context.baseDir,
+      context.signal,
+    );
   },
 });

@@ -116,6 +116,45 @@ export function describeTimescaleTarget(engine: EngineUnderTest): void {
       expect(logger.lines.slice(before).filter((line) => line.message.startsWith("skipped"))).toEqual([]);
     });
 
+    it("warns when asked for a feature the database lacks, and fails clearly when TimescaleDB is required but absent", async () => {
+      const target = make("s_asked", { retention: { enabled: true, after: "30d" } });
+      await target.connect();
+      const warnings = logger.lines.filter(
+        (line) => line.level === "warn" && line.fields.schema === "s_asked",
+      );
+      if (engine.edition === "timescale") expect(warnings).toEqual([]);
+      else {
+        expect(warnings.map((line) => line.message)).toEqual([
+          expect.stringMatching(
+            /^skipped retention policy \(drop chunks older than 30 days\): .*TimescaleDB/,
+          ),
+        ]);
+      }
+      if (engine.edition !== "postgres") return;
+      const required = make("s_required", { timescale: "require" });
+      const failure = await required.connect().then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(QiError.isInstance(failure) && failure.retryable).toBe(false);
+      expect((failure as Error).message).toMatch(
+        /TimescaleDB is required \(timescale: require\) but PostgreSQL/,
+      );
+    });
+
+    it("fails a write whose table is missing with a non-retryable error naming the table", async () => {
+      const target = make("s_unmigrated", { migrate: false });
+      const failure = await target.write("price", priceRecords(3)).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(QiError.isInstance(failure)).toBe(true);
+      const error = failure as QiError;
+      expect(error.retryable).toBe(false);
+      expect(error.context.sqlState).toBe("42P01");
+      expect(error.message).toMatch(/s_unmigrated.*crypto_prices/);
+    });
+
     it("keeps decimals exact through NUMERIC columns and stores absent and null optional fields as NULL", async () => {
       const target = make("s_exact");
       const exact: CryptoPrice = {
