@@ -4,6 +4,7 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
+  createTimescaleReader,
   createTimescaleTarget,
   parseTimescaleConfig,
   timescaleConfigSchema,
@@ -108,6 +109,27 @@ describe("timescale target config", () => {
     expect(health.status).toBe("unhealthy");
     expect(JSON.stringify(health)).not.toContain("S3cretPassw0rd");
     await target.disconnect();
+  });
+});
+
+describe("reader errors", () => {
+  it("are Results naming the database without its password, retryable when the server is unreachable", async () => {
+    const reader = createTimescaleReader({
+      connectionString: "postgres://reader:An0therS3cret@127.0.0.1:1/market",
+      pool: { connectionTimeoutMs: 2_000 },
+    });
+    const latest = await reader.getLatestPrices();
+    const health = await reader.healthCheck();
+    await reader.close();
+    expect(latest.ok).toBe(false);
+    if (latest.ok) return;
+    expect(latest.error.code).toBe("READ_FAILED");
+    expect(latest.error.retryable).toBe(true);
+    expect(latest.error.message).toMatch(/latest prices/);
+    expect(JSON.stringify([latest.error.toJSON(), latest.error.message])).not.toContain("An0therS3cret");
+    expect(health.status).toBe("unhealthy");
+    expect(health.message).toMatch(/127\.0\.0\.1:1\/market/);
+    expect(JSON.stringify(health)).not.toContain("An0therS3cret");
   });
 });
 

@@ -2,7 +2,7 @@ import { silentLogger } from "@qicore/core";
 import { openDatabase } from "./connection";
 import type { Database } from "./database";
 import { createReader } from "./reader";
-import { parseTimescaleConfig, splitOptions } from "./target";
+import { describeLocation, parseTimescaleConfig, splitOptions } from "./target";
 import type { TimescaleOptions, TimescaleReader } from "./types";
 
 /**
@@ -33,7 +33,9 @@ export function createTimescaleReader(options: TimescaleOptions = {}): Timescale
     get engine() {
       return config.connectionString.startsWith("embedded") || pglite ? "pglite" : "postgres";
     },
-    location: injected?.location ?? "the configured database",
+    get location() {
+      return injected?.location ?? describeLocation(config.connectionString, injection);
+    },
     query: async (text, params) => (await open()).database.query(text, params),
     withSession: async (work) => (await open()).database.withSession(work),
     close: async () => {},

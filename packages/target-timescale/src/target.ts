@@ -17,6 +17,7 @@ import { openDatabase } from "./connection";
 import type { Database } from "./database";
 import { ADAPTER_NAME } from "./errors";
 import { type MigrationReport, migrate } from "./migrations";
+import { describeConnectionString } from "./postgres-database";
 import { createReader } from "./reader";
 import { createStateStore } from "./state-store";
 import type { TimescaleInjection, TimescaleOptions, TimescaleReader } from "./types";
@@ -52,6 +53,15 @@ export function parseTimescaleConfig(options: unknown): TimescaleConfig {
     retryable: false,
     context: { problems },
   });
+}
+
+/** Where the options point, for messages given before the database is open; never a password. */
+export function describeLocation(connectionString: string, injection: TimescaleInjection): string {
+  if (injection.database) return injection.database.location;
+  if (injection.pool) return "an injected pg Pool";
+  if (injection.pglite) return "an injected PGlite";
+  if (connectionString.startsWith("embedded")) return `embedded PGlite (${connectionString})`;
+  return describeConnectionString(connectionString);
 }
 
 /** Separates the config (validated by the schema) from injected connections; `pool` may be either. */
@@ -144,7 +154,7 @@ function buildTarget(
       );
     },
     get location() {
-      return opened?.database.location ?? "not connected";
+      return opened?.database.location ?? describeLocation(config.connectionString, injection);
     },
     query: async (text, params) => (await open()).database.query(text, params),
     withSession: async (work) => (await open()).database.withSession(work),
