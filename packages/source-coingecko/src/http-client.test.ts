@@ -330,6 +330,17 @@ describe("passing failures are retried; others are not", () => {
     expect(error.message).toContain("ECONNREFUSED");
   });
 
+  it("names the whole URL in messages, with a proxy password masked", async () => {
+    const server = await serve();
+    const { client } = clientFor(server, {
+      baseUrl: server.url.replace("http://", "http://user:hunter2@"),
+      retries: 0,
+    });
+    const error = await failure(client.getJson("/ping", {}, live));
+    expect(error.message).toContain("http://user:***@127.0.0.1:");
+    expect(JSON.stringify(error.toJSON())).not.toContain("hunter2");
+  });
+
   it('404 with {"error": ...} is not retried and quotes CoinGecko', async () => {
     const server = await serve();
     const { client } = clientFor(server);

@@ -61,7 +61,9 @@ export class CoinGeckoHttpClient {
 
   /** GETs `path` and returns the parsed JSON body. */
   async getJson(path: string, query: Record<string, QueryValue>, request: RequestOptions): Promise<unknown> {
-    const shown = describePath(path, query);
+    // Messages name the whole URL (which host matters when a baseUrl is set); keys are never
+    // in it, and a proxy's password is masked.
+    const shown = redactSecrets(describePath(`${this.baseUrl}${path}`, query));
     const url = `${this.baseUrl}${path}${queryString(query)}`;
     const { retries, clock, logger } = this.options;
     let rateLimits = 0;
