@@ -14,7 +14,7 @@ const run = Date.now().toString(36);
 function scaled(decimal: string): bigint {
   const [whole = "0", fraction = ""] = decimal.split(".");
   const negative = whole.startsWith("-");
-  const value = BigInt(whole.replace("-", "")) * 100_000_000n + BigInt((fraction + "00000000").slice(0, 8));
+  const value = BigInt(whole.replace("-", "")) * 100_000_000n + BigInt(`${fraction}00000000`.slice(0, 8));
   return negative ? -value : value;
 }
 
