@@ -33,7 +33,7 @@ const replaySource = defineSource<{ rounds: number }>({
 
 async function prepare(): Promise<void> {
   const generator = new SyntheticGenerator(
-    syntheticConfigSchema.parse({ ...syntheticConfig, count: RECORDS / 10 }),
+    syntheticConfigSchema.parse({ ...syntheticConfig, count: RECORDS / 100 }),
   );
   prepared = [];
   for await (const batch of generator.batches(0, new AbortController().signal)) prepared.push(batch);
@@ -89,7 +89,7 @@ async function pipelineRate(
 
 function runtimeBenchmark(targets: number): Benchmark {
   const name = `runtime-${targets}-target${targets > 1 ? "s" : ""}`;
-  const replay = { type: "replay", config: { rounds: 10 } };
+  const replay = { type: "replay", config: { rounds: 100 } };
   const synthetic = { type: "synthetic", config: syntheticConfig };
   return {
     name,
