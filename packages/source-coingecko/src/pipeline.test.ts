@@ -131,10 +131,12 @@ describe("prices polled on a schedule", () => {
       );
       const started = await pipeline.start();
       expect(started.ok).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const prices = memoryStore(store);
+      // Four polls at least (two coins each), however slow the machine.
+      for (let waited = 0; prices.size("price") < 8 && waited < 20_000; waited += 50)
+        await new Promise((resolve) => setTimeout(resolve, 50));
       const summary = await pipeline.destroy();
       expect(summary.error).toBeUndefined();
-      const prices = memoryStore(store);
       expect(prices.size("price")).toBeGreaterThanOrEqual(8);
       expect(prices.recordsWritten).toBe(prices.size("price"));
       const paths = server.requests.map((request) => request.path);

@@ -94,6 +94,17 @@ describe("RateBudget", () => {
     ]);
   });
 
+  it("lets backfills take at most half the budget in any half minute", async () => {
+    const clock = createManualClock(0);
+    const budget = new RateBudget("test", 10, clock);
+    const times: number[] = [];
+    for (let call = 0; call < 7; call++) {
+      (await budget.acquire("backfill")).release();
+      times.push(clock.now());
+    }
+    expect(times).toEqual([0, 3_000, 6_000, 9_000, 12_000, 30_000, 33_000]);
+  });
+
   it("holds every caller until a blocked-until time (a server's Retry-After)", async () => {
     const clock = createManualClock(5_000);
     const budget = new RateBudget("test", 100, clock);

@@ -55,8 +55,9 @@ const WINDOW_MS = 60_000;
  * Live callers are served before backfill callers, and backfills leave a fifth of the
  * window to live calls (less what live calls already use, but at least one slot), so a
  * live refresh rarely waits behind a backfill while nearly the whole budget is used.
- * Backfill calls are also spaced out, at most twice the average rate (half a minute /
- * callsPerMinute apart).
+ * Backfill calls are also spread out: at most twice the average rate (half a minute /
+ * callsPerMinute apart) and half the budget in any half minute, so the window fills, and
+ * frees up, evenly rather than in bursts a live call would wait behind.
  * After a 429 or a rate-limit page, `block` holds every caller of the key until the time
  * the server named.
  */
@@ -74,6 +75,8 @@ export class RateBudget {
   private sequence = 0;
   private granted = 0;
   private lastBackfillGrant = Number.NEGATIVE_INFINITY;
+  /** Start times of backfill calls in the last half window, oldest first. */
+  private readonly recentBackfills: number[] = [];
   private readonly waited: Record<Priority, WaitStatistics> = {
     live: { calls: 0, totalMs: 0, longestMs: 0 },
     backfill: { calls: 0, totalMs: 0, longestMs: 0 },
@@ -210,6 +213,15 @@ export class RateBudget {
           this.wakeUpAt(paced);
           return;
         }
+        // And at most half the budget in any half window, so the window fills evenly and
+        // frees up evenly.
+        const half = this.windowMs / 2;
+        while (this.recentBackfills.length > 0 && (this.recentBackfills[0] as number) + half <= now)
+          this.recentBackfills.shift();
+        if (this.capacity >= 2 && this.recentBackfills.length >= Math.ceil(this.capacity / 2)) {
+          this.wakeUpAt((this.recentBackfills[0] as number) + half);
+          return;
+        }
       }
       const limit = waiter.priority === "live" ? this.capacity : this.capacity - this.heldForLive();
       const used = this.inFlight.live + this.inFlight.backfill + this.completions.length;
@@ -229,7 +241,10 @@ export class RateBudget {
     this.waiters.splice(this.waiters.indexOf(waiter), 1);
     if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
     const { priority } = waiter;
-    if (priority === "backfill") this.lastBackfillGrant = this.clock.now();
+    if (priority === "backfill") {
+      this.lastBackfillGrant = this.clock.now();
+      this.recentBackfills.push(this.lastBackfillGrant);
+    }
     this.inFlight[priority]++;
     this.granted++;
     const waited = Math.max(0, this.clock.now() - waiter.queuedAt);
