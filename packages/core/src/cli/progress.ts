@@ -2,11 +2,18 @@ import type { Pipeline, RunSummary } from "../runtime/pipeline";
 
 const number = new Intl.NumberFormat("en-US");
 
+/** Where the progress line goes: a terminal stream such as process.stderr. */
+export interface ProgressStream {
+  isTTY?: boolean;
+  columns?: number;
+  write(text: string): unknown;
+}
+
 /**
  * Prints a one-line progress report every second on a terminal (records/s per
  * target, queue depth, dead letters). Returns a function that stops it.
  */
-export function showProgress(pipeline: Pipeline, stream: NodeJS.WriteStream = process.stderr): () => void {
+export function showProgress(pipeline: Pipeline, stream: ProgressStream = process.stderr): () => void {
   if (!stream.isTTY) return () => {};
   let previous = pipeline.metrics.snapshot();
   let previousAt = performance.now();
