@@ -9,6 +9,14 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@qicore\/core\/testing$/, replacement: source("./packages/core/src/testing/index.ts") },
+      {
+        find: /^@qicore\/source-coingecko\/testing$/,
+        replacement: source("./packages/source-coingecko/src/testing/index.ts"),
+      },
+      {
+        find: /^@qicore\/target-timescale\/drizzle$/,
+        replacement: source("./packages/target-timescale/src/drizzle.ts"),
+      },
       { find: /^@qicore\/core$/, replacement: source("./packages/core/src/index.ts") },
       {
         find: /^@qicore\/source-coingecko$/,

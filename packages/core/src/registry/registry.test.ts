@@ -91,7 +91,7 @@ describe("AdapterRegistry", () => {
   it("loads a third-party adapter by package name from the pipeline's folder", async () => {
     const dir = mkdtempSync(join(tmpdir(), "qicore-registry-"));
     // The package imports zod from the project: link the workspace's copy into the temp project.
-    installPackage(dir, "zod", 'export * from "' + import.meta.resolve("zod") + '";');
+    installPackage(dir, "zod", `export * from "${import.meta.resolve("zod")}";`);
     installPackage(dir, "@acme/qicore-source-ticks", adapterModule("ticks"));
     const registry = createRegistry();
     const result = await registry.resolve("source", "@acme/qicore-source-ticks", { baseDir: dir });
@@ -114,7 +114,7 @@ describe("AdapterRegistry", () => {
 
   it("names the wrong role when a module exports a target where a source is wanted", async () => {
     const dir = mkdtempSync(join(tmpdir(), "qicore-registry-"));
-    installPackage(dir, "zod", 'export * from "' + import.meta.resolve("zod") + '";');
+    installPackage(dir, "zod", `export * from "${import.meta.resolve("zod")}";`);
     writeFileSync(join(dir, "package.json"), '{"type":"module"}');
     writeFileSync(join(dir, "sink.mjs"), adapterModule("sinky").replace('role: "source"', 'role: "target"'));
     const registry = createRegistry();
