@@ -17,6 +17,10 @@ export default defineConfig({
         find: /^@qicore\/target-timescale\/drizzle$/,
         replacement: source("./packages/target-timescale/src/drizzle.ts"),
       },
+      {
+        find: /^@qicore\/target-redpanda\/kafka$/,
+        replacement: source("./packages/target-redpanda/src/kafka.ts"),
+      },
       { find: /^@qicore\/core$/, replacement: source("./packages/core/src/index.ts") },
       {
         find: /^@qicore\/source-coingecko$/,

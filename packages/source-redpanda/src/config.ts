@@ -1,6 +1,6 @@
 import { RECORD_KIND_DEFINITIONS, RECORD_KINDS, type RecordKind } from "@qicore/core";
+import { connectionFields } from "@qicore/target-redpanda/kafka";
 import { z } from "zod";
-import { connectionFields } from "./connection";
 
 // Kafka's own rule for topic names (kafka.common.internals.Topic).
 const topicName = z

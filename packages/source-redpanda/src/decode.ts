@@ -1,29 +1,9 @@
 import { isUtf8 } from "node:buffer";
 import { type MarketRecord, type RecordKind, validateRecord } from "@qicore/core";
+import { DEAD_LETTER_HEADER, HEADER } from "@qicore/target-redpanda/kafka";
 import type { ConsumedMessage, HeaderValue, OutgoingMessage } from "./client/types";
 
-/**
- * Header names shared with @qicore/target-redpanda (kept in step by hand: the packages
- * share no code but the core).
- */
-export const HEADER = {
-  contentType: "content-type",
-  kind: "qicore-kind",
-  schemaVersion: "qicore-schema-version",
-} as const;
-
-export const DEAD_LETTER_HEADER = {
-  code: "qicore-dead-letter-code",
-  category: "qicore-dead-letter-category",
-  message: "qicore-dead-letter-message",
-  sourceId: "qicore-dead-letter-source",
-  failedAt: "qicore-dead-letter-failed-at",
-  attempts: "qicore-dead-letter-attempts",
-  originTopic: "qicore-origin-topic",
-  originPartition: "qicore-origin-partition",
-  originOffset: "qicore-origin-offset",
-  origin: "qicore-origin",
-} as const;
+export { DEAD_LETTER_HEADER, HEADER };
 
 /** Why a message was not turned into a record. */
 export interface Rejection {

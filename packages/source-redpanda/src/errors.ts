@@ -1,80 +1,17 @@
-import { QiError } from "@qicore/core";
-// Kept in step with @qicore/target-redpanda's error mapping (the two packages share no code but the core).
+import type { QiError } from "@qicore/core";
+import { kafkaFailure as sharedKafkaFailure } from "@qicore/target-redpanda/kafka";
+
+export { kafkaErrorType } from "@qicore/target-redpanda/kafka";
 
 /** The adapter's name in messages. */
 export const ADAPTER_NAME = "source-redpanda";
 
-/** Kafka error types that retrying cannot fix. */
-const PERMANENT_TYPES = new Set([
-  "MESSAGE_TOO_LARGE",
-  "RECORD_LIST_TOO_LARGE",
-  "INVALID_RECORD",
-  "INVALID_TOPIC_EXCEPTION",
-  "INVALID_REQUIRED_ACKS",
-  "INVALID_REPLICATION_FACTOR",
-  "INVALID_PARTITIONS",
-  "INVALID_CONFIG",
-  "UNSUPPORTED_COMPRESSION_TYPE",
-  "UNSUPPORTED_VERSION",
-]);
-
-const SECURITY_TYPES = new Set([
-  "TOPIC_AUTHORIZATION_FAILED",
-  "CLUSTER_AUTHORIZATION_FAILED",
-  "GROUP_AUTHORIZATION_FAILED",
-  "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
-  "SASL_AUTHENTICATION_FAILED",
-  "ILLEGAL_SASL_STATE",
-  "UNSUPPORTED_SASL_MECHANISM",
-]);
-
-interface KafkaLikeError {
-  name?: string;
-  message?: string;
-  type?: string;
-  retriable?: boolean;
-  cause?: unknown;
-  originalError?: unknown;
-}
-
-/** The innermost Kafka protocol error type (`MESSAGE_TOO_LARGE`) of a kafkajs error, if any. */
-export function kafkaErrorType(thrown: unknown): string | undefined {
-  let current: unknown = thrown;
-  for (let depth = 0; depth < 5 && current && typeof current === "object"; depth++) {
-    const error = current as KafkaLikeError;
-    if (typeof error.type === "string") return error.type;
-    current = error.cause ?? error.originalError;
-  }
-  return undefined;
-}
-
 /**
- * A QiError for a failed Kafka operation: NETWORK for connection trouble, SECURITY for
- * authentication and authorization, EXTERNAL otherwise; retryable unless Kafka says the
- * request itself is wrong. `what` says what failed, in the adapter's words.
+ * The Kafka error mapping shared with @qicore/target-redpanda (NETWORK, SECURITY or
+ * EXTERNAL; retryable unless Kafka says the request itself is wrong), named after this source.
  */
 export function kafkaFailure(
-  thrown: unknown,
-  what: string,
-  context: Record<string, unknown> = {},
-  adapter = ADAPTER_NAME,
+  ...[thrown, what, context, adapter = ADAPTER_NAME]: Parameters<typeof sharedKafkaFailure>
 ): QiError {
-  if (QiError.isInstance(thrown)) return thrown.withContext(context);
-  const error = (thrown ?? {}) as KafkaLikeError;
-  const type = kafkaErrorType(thrown);
-  const name = error.name ?? "Error";
-  const connection =
-    /Connection|NumberOfRetriesExceeded|RequestTimeout|BrokerNotFound|NoBrokerAvailable/.test(name) &&
-    type === undefined;
-  const category = type && SECURITY_TYPES.has(type) ? "SECURITY" : connection ? "NETWORK" : "EXTERNAL";
-  const retryable = type ? !PERMANENT_TYPES.has(type) && !SECURITY_TYPES.has(type) : category !== "SECURITY";
-  const detail = error.message ?? String(thrown);
-  return new QiError({
-    code: category === "NETWORK" ? "NETWORK_ERROR" : "EXTERNAL_ERROR",
-    message: `${adapter}: ${what}: ${detail}${type && !detail.includes(type) ? ` (${type})` : ""}`,
-    category,
-    retryable,
-    context: { adapter, ...(type ? { kafkaError: type } : {}), ...context },
-    cause: thrown,
-  });
+  return sharedKafkaFailure(thrown, what, context, adapter);
 }

@@ -1,8 +1,14 @@
 import { registerAdapter } from "@qicore/core";
 import { redpandaSource } from "./source";
 
-export { registerCodecs } from "./client/codecs";
-export { createKafkajsClient, kafkajsConfig } from "./client/kafkajs";
+export {
+  type ConnectionConfig,
+  connectionFields,
+  connectionSchema,
+  kafkajsConfig,
+  registerCodecs,
+} from "@qicore/target-redpanda/kafka";
+export { createKafkajsClient } from "./client/kafkajs";
 export type * from "./client/types";
 export {
   type RedpandaSourceConfig,
@@ -11,7 +17,6 @@ export {
   resolveTopics,
   type StartFrom,
 } from "./config";
-export { type ConnectionConfig, connectionFields, connectionSchema } from "./connection";
 export {
   DEAD_LETTER_HEADER,
   type Decoded,

@@ -11,6 +11,7 @@ import {
   type SourceHandlers,
   silentLogger,
 } from "@qicore/core";
+import { parseKafkaOptions, withInjectedBrokers } from "@qicore/target-redpanda/kafka";
 import type { Kafka } from "kafkajs";
 import type { z } from "zod";
 import { createKafkajsClient } from "./client/kafkajs";
@@ -67,18 +68,7 @@ export interface RedpandaSource extends SourceHandlers {
 
 /** Parses options into a config, throwing a CONFIG_INVALID QiError that lists every problem. */
 export function parseRedpandaSourceConfig(options: unknown): RedpandaSourceConfig {
-  const parsed = redpandaSourceConfigSchema.safeParse(options);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(
-    (issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`,
-  );
-  throw new QiError({
-    code: "CONFIG_INVALID",
-    message: `${ADAPTER_NAME}: invalid options: ${problems.join("; ")}`,
-    category: "VALIDATION",
-    retryable: false,
-    context: { problems },
-  });
+  return parseKafkaOptions(redpandaSourceConfigSchema, options, ADAPTER_NAME);
 }
 
 /**
@@ -90,9 +80,7 @@ export function parseRedpandaSourceConfig(options: unknown): RedpandaSourceConfi
  */
 export function createRedpandaSource(options: RedpandaSourceOptions = {}): RedpandaSource {
   const { kafka, client, logger, sourceId, ...raw } = options;
-  const config = parseRedpandaSourceConfig(
-    (kafka || client) && raw.brokers === undefined ? { ...raw, brokers: "injected:9092" } : raw,
-  );
+  const config = parseRedpandaSourceConfig(withInjectedBrokers(raw, Boolean(kafka || client)));
   const log = logger ?? silentLogger;
   return buildSource(
     config,

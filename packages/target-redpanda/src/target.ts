@@ -5,7 +5,6 @@ import {
   type HealthStatus,
   type Logger,
   type MarketRecord,
-  QiError,
   type RecordKind,
   silentLogger,
   type TargetHandlers,
@@ -22,6 +21,7 @@ import {
 } from "./config";
 import { encodeDeadLetter, RecordEncoder } from "./encode";
 import { ADAPTER_NAME, kafkaFailure } from "./errors";
+import { parseKafkaOptions, withInjectedBrokers } from "./options";
 import { SendQueue } from "./send-queue";
 import { planDeadLetterTopic, planTopics, TopicManager, type TopicPlan } from "./topics";
 
@@ -52,18 +52,7 @@ export interface RedpandaTarget extends TargetHandlers {
 
 /** Parses options into a config, throwing a CONFIG_INVALID QiError that lists every problem. */
 export function parseRedpandaTargetConfig(options: unknown): RedpandaTargetConfig {
-  const parsed = redpandaTargetConfigSchema.safeParse(options);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(
-    (issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`,
-  );
-  throw new QiError({
-    code: "CONFIG_INVALID",
-    message: `${ADAPTER_NAME}: invalid options: ${problems.join("; ")}`,
-    category: "VALIDATION",
-    retryable: false,
-    context: { problems },
-  });
+  return parseKafkaOptions(redpandaTargetConfigSchema, options, ADAPTER_NAME);
 }
 
 /**
@@ -76,10 +65,7 @@ export function parseRedpandaTargetConfig(options: unknown): RedpandaTargetConfi
  */
 export function createRedpandaTarget(options: RedpandaTargetOptions = {}): RedpandaTarget {
   const { kafka, client, logger, producerName, ...raw } = options;
-  // An injected client brings its own connection; the schema still wants a broker list.
-  const config = parseRedpandaTargetConfig(
-    (kafka || client) && raw.brokers === undefined ? { ...raw, brokers: "injected:9092" } : raw,
-  );
+  const config = parseRedpandaTargetConfig(withInjectedBrokers(raw, Boolean(kafka || client)));
   const log = logger ?? silentLogger;
   return buildTarget(
     config,

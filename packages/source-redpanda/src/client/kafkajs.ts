@@ -1,15 +1,6 @@
 import type { Logger } from "@qicore/core";
-import kafkajs, {
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  type KafkaConfig,
-  type LogEntry,
-  type Producer,
-  type SASLOptions,
-} from "kafkajs";
-import type { ConnectionConfig } from "../connection";
-import { registerCodecs } from "./codecs";
+import { type ConnectionConfig, kafkajsConfig, registerCodecs } from "@qicore/target-redpanda/kafka";
+import kafkajs, { type Consumer, type EachBatchPayload, type Kafka, type Producer } from "kafkajs";
 import type {
   ConsumerListener,
   ConsumerSettings,
@@ -22,32 +13,7 @@ import type {
   PartitionOffset,
 } from "./types";
 
-const { Kafka: KafkaConstructor, CompressionTypes, Partitioners, logLevel } = kafkajs;
-
-/** The kafkajs settings for a connection block (brokers, TLS, SASL, timeouts, retries). */
-export function kafkajsConfig(connection: ConnectionConfig, logger: Logger): KafkaConfig {
-  return {
-    clientId: connection.clientId,
-    brokers: connection.brokers,
-    ssl: connection.ssl,
-    ...(connection.sasl ? { sasl: connection.sasl as SASLOptions } : {}),
-    connectionTimeout: connection.connectionTimeoutMs,
-    requestTimeout: connection.requestTimeoutMs,
-    retry: { retries: connection.retries, initialRetryTime: 300, maxRetryTime: 30_000 },
-    logLevel: logLevel.WARN,
-    logCreator: () => (entry: LogEntry) => logKafkajs(logger, entry),
-  };
-}
-
-function logKafkajs(logger: Logger, { level, log }: LogEntry): void {
-  const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
-  // Intended: bounded retries make a dead cluster fail the operation instead of hanging.
-  if (message.startsWith("Limiting retries for the idempotent producer")) return;
-  const text = `kafkajs: ${message}`;
-  if (level === logLevel.ERROR) logger.error(text, fields);
-  else if (level === logLevel.WARN) logger.warn(text, fields);
-  else logger.debug(text, fields);
-}
+const { Kafka: KafkaConstructor, CompressionTypes, Partitioners } = kafkajs;
 
 /**
  * The seam implemented with kafkajs 2.2.4. Pass `kafka` to use a kafkajs client you

@@ -1,0 +1,12 @@
+/**
+ * The Kafka plumbing @qicore/source-redpanda shares with this target: the connection block,
+ * the kafkajs settings built from it, option parsing, the codec registration, the message
+ * header names and the mapping of Kafka errors to QiErrors. Imported as
+ * `@qicore/target-redpanda/kafka`; the main entry stays the adapter.
+ */
+export { registerCodecs } from "./client/codecs";
+export { kafkajsConfig, kafkajsLogCreator } from "./client/kafkajs";
+export { type ConnectionConfig, connectionFields, connectionSchema } from "./connection";
+export { kafkaErrorType, kafkaFailure } from "./errors";
+export { DEAD_LETTER_HEADER, HEADER } from "./headers";
+export { parseKafkaOptions, withInjectedBrokers } from "./options";
