@@ -10,6 +10,8 @@ describe("database error classification", () => {
       expect(classifyFailure(withState(code)), code).toBe("transient");
     }
     expect(classifyFailure(withState("ECONNRESET"))).toBe("transient");
+    // A COPY stream writing into a killed connection: five capitals, but an errno, not a SQLSTATE.
+    expect(classifyFailure(withState("EPIPE", "write EPIPE"))).toBe("transient");
     expect(classifyFailure(new Error("Connection terminated unexpectedly"))).toBe("transient");
   });
 

@@ -51,10 +51,13 @@ const TRANSIENT_MESSAGES = [
   /the database system is (?:starting up|shutting down|in recovery mode)/i,
 ];
 
-/** The SQLSTATE of a database error, if it carries one. */
+/**
+ * The SQLSTATE of a database error, if it carries one. No SQLSTATE class starts with
+ * "E", while Node's errno codes all do: "EPIPE" is five capitals too and must not pass.
+ */
 export function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  return typeof code === "string" && /^[0-9A-DF-Z][0-9A-Z]{4}$/.test(code) ? code : undefined;
 }
 
 export function classifyFailure(error: unknown): FailureKind {
