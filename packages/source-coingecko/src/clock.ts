@@ -1,3 +1,5 @@
+import { abortableSleep } from "@qicore/core";
+
 /**
  * Time as the source sees it: the rate budget, Retry-After waits, backoff and backfill
  * ranges all read this clock, so tests can run an hour of polling in seconds.
@@ -12,7 +14,7 @@ export interface Clock {
 /** Wall-clock time. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) => realSleep(ms, signal),
+  sleep: (ms, signal) => abortableSleep(ms, signal),
 };
 
 /**
@@ -25,7 +27,7 @@ export function createCompressedClock(speed: number, start: number = Date.now())
   const origin = performance.now();
   return {
     now: () => Math.floor(start + (performance.now() - origin) * speed),
-    sleep: (ms, signal) => realSleep(ms / speed, signal),
+    sleep: (ms, signal) => abortableSleep(ms / speed, signal),
   };
 }
 
@@ -53,17 +55,4 @@ export function createManualClock(
       current += ms;
     },
   };
-}
-
-function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted || ms <= 0) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

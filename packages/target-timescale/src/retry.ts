@@ -1,4 +1,4 @@
-import { type Logger, redactSecrets } from "@qicore/core";
+import { abortableSleep, type Logger, redactSecrets } from "@qicore/core";
 import { classifyFailure, databaseError } from "./errors";
 
 export interface TransientRetryPolicy {
@@ -7,18 +7,6 @@ export interface TransientRetryPolicy {
   maxDelayMs: number;
   /** Stops retrying (the pipeline is stopping): the last error is thrown at once. */
   signal?: AbortSignal;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /**
@@ -51,7 +39,7 @@ export async function retryTransient<T>(
         delayMs,
         error: redactSecrets(thrown instanceof Error ? thrown.message : String(thrown)),
       });
-      await sleep(delayMs, policy.signal);
+      await abortableSleep(delayMs, policy.signal);
     }
   }
 }

@@ -9,7 +9,7 @@ export {
   type PipelineState,
   type RunSummary,
 } from "./pipeline";
-export { backoffDelay, DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry";
+export { abortableSleep, backoffDelay, DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry";
 export { Source, type SourceOptions } from "./source";
 export { FileStateStore, MemoryStateStore } from "./state-store";
 export { type PublishReport, Target, type TargetOptions } from "./target";

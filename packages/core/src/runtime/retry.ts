@@ -54,6 +54,7 @@ export async function withRetry<T>(
   }
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted || ms <= 0) return resolve();
