@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { QiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
+import { canonicalRecord } from "./canonical";
 import { RECORD_KIND_DEFINITIONS, type RecordKind, type RecordOfKind } from "./kinds";
 
 /** One problem with one input, with the path of the field at fault (`usdPrice`, `coins[2]`). */
@@ -27,11 +28,18 @@ export function describeIssues(issues: readonly FieldIssue[]): string {
   return issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
 }
 
-/** Validates and normalises one record of the given kind. */
+/**
+ * Validates and normalises one record of the given kind. The result is always a new
+ * object. A record already in canonical form (what this function outputs, e.g. read back
+ * from a topic QiCore wrote) takes a hand-written check with the same outcome; everything
+ * else goes through the kind's zod schema.
+ */
 export function validateRecord<K extends RecordKind>(
   kind: K,
   input: unknown,
 ): Result<RecordOfKind[K], QiError> {
+  const canonical = canonicalRecord(kind, input);
+  if (canonical !== undefined) return ok(canonical);
   const parsed = RECORD_KIND_DEFINITIONS[kind].schema.safeParse(input);
   if (parsed.success) return ok(parsed.data as RecordOfKind[K]);
   const issues = issuesOf(parsed.error);
