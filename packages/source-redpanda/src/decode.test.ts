@@ -61,13 +61,66 @@ describe("decodeMessage", () => {
       ),
       "VALIDATION_FAILED",
     ],
+    [
+      "JSON whose text holds a byte that is not UTF-8",
+      message(Buffer.concat([Buffer.from('{"coinId":"bit'), Buffer.from([0xff]), Buffer.from('coin"}')])),
+      "DECODE_FAILED",
+    ],
     ["another kind's header", message("{}", { "qicore-kind": "ohlcv" }), "KIND_MISMATCH"],
+    [
+      "another kind's header as bytes",
+      message("{}", { "qicore-kind": Buffer.from("ohlcv") }),
+      "KIND_MISMATCH",
+    ],
+    ["a longer kind header", message("{}", { "qicore-kind": Buffer.from("prices") }), "KIND_MISMATCH"],
+    ["an empty kind header", message("{}", { "qicore-kind": Buffer.alloc(0) }), "KIND_MISMATCH"],
   ])("refuses %s", (_label, input, code) => {
     const decoded = decodeMessage("price", "prices", input);
     expect(decoded.ok).toBe(false);
     if (!decoded.ok) {
       expect(decoded.rejection.code).toBe(code);
       expect(decoded.rejection.message.length).toBeGreaterThan(10);
+    }
+  });
+});
+
+describe("decodeMessage on records as the target writes them", () => {
+  it("returns each canonical record exactly, whatever the kind header's form", async () => {
+    const records = (await sampleRecords("price", 50)) as CryptoPrice[];
+    for (const [index, record] of records.entries()) {
+      const kindHeader = index % 2 === 0 ? Buffer.from("price") : "price";
+      const decoded = decodeMessage(
+        "price",
+        "prices",
+        message(JSON.stringify(record), { "qicore-kind": kindHeader }),
+      );
+      expect(decoded.ok && decoded.record).toStrictEqual(record);
+    }
+  });
+
+  it("names the header's kind when it refuses one", () => {
+    const decoded = decodeMessage("price", "prices", message("{}", { "qicore-kind": Buffer.from("ohlcv") }));
+    expect(decoded.ok).toBe(false);
+    if (!decoded.ok)
+      expect(decoded.rejection.message).toContain('says "ohlcv" but topic prices carries price');
+  });
+
+  it("still reports the schema's reasons for a canonical-looking record that is not valid", async () => {
+    const [record] = (await sampleRecords("price", 1)) as CryptoPrice[];
+    const decoded = decodeMessage(
+      "price",
+      "prices",
+      message(
+        JSON.stringify({ ...record, usdPrice: "123456789012345.5", lastUpdated: "2024-02-30T00:00:00.000Z" }),
+      ),
+    );
+    expect(decoded.ok).toBe(false);
+    if (!decoded.ok) {
+      expect(decoded.rejection.code).toBe("VALIDATION_FAILED");
+      expect(decoded.rejection.message).toContain(
+        "usdPrice: 123456789012345.5 has more than 12 integer digits",
+      );
+      expect(decoded.rejection.message).toContain("lastUpdated: Invalid ISO datetime");
     }
   });
 });

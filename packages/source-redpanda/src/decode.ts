@@ -19,6 +19,19 @@ function headerText(value: HeaderValue | undefined): string | undefined {
 }
 
 /**
+ * Whether a header holds exactly `expected` (ASCII, like the kind names), compared byte by
+ * byte so the header of every message is not decoded into a new string first.
+ */
+function headerEquals(value: HeaderValue, expected: string): boolean {
+  if (typeof value === "string") return value === expected;
+  // Duplicate headers come as an array from kafkajs: never equal, so they are refused by name.
+  if (!Buffer.isBuffer(value) || value.length !== expected.length) return false;
+  for (let index = 0; index < value.length; index++)
+    if (value[index] !== expected.charCodeAt(index)) return false;
+  return true;
+}
+
+/**
  * Decodes one message of a topic that carries `kind` records: UTF-8 JSON, validated and
  * normalised by the core's schema of the kind (so numbers, epoch times and missing
  * defaults written by other producers become the canonical form). A `qicore-kind`
@@ -28,11 +41,11 @@ export function decodeMessage(kind: RecordKind, topic: string, message: Consumed
   const value = message.value;
   if (value === null || value.length === 0)
     return reject("EMPTY_MESSAGE", "the message has no value (a tombstone or an empty message)");
-  const headerKind = headerText(message.headers[HEADER.kind]);
-  if (headerKind !== undefined && headerKind !== kind)
+  const headerKind = message.headers[HEADER.kind];
+  if (headerKind !== undefined && !headerEquals(headerKind, kind))
     return reject(
       "KIND_MISMATCH",
-      `the ${HEADER.kind} header says "${headerKind}" but topic ${topic} carries ${kind} records`,
+      `the ${HEADER.kind} header says "${headerText(headerKind)}" but topic ${topic} carries ${kind} records`,
     );
   if (!isUtf8(value)) return reject("DECODE_FAILED", "the value is not UTF-8 text");
   let parsed: unknown;

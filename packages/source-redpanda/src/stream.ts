@@ -250,11 +250,12 @@ export class ConsumerStream implements ConsumerListener {
     const kind = this.kinds.get(topic) as RecordKind;
     const records: MarketRecord[] = [];
     const refused: OutgoingMessage[] = [];
-    const failedAt = new Date().toISOString();
+    let failedAt: string | undefined;
     for (const message of batch.messages) {
       const decoded = decodeMessage(kind, topic, message);
       if (decoded.ok) records.push(decoded.record);
-      else
+      else {
+        failedAt ??= new Date().toISOString();
         refused.push(
           deadLetterMessage(
             message,
@@ -263,6 +264,7 @@ export class ConsumerStream implements ConsumerListener {
             failedAt,
           ),
         );
+      }
     }
     // Stored before the batch can be committed: a crash re-reads and re-refuses, never loses them.
     if (refused.length > 0) {

@@ -1,7 +1,14 @@
 import type { Logger } from "@qicore/core";
 import { type ConnectionConfig, kafkajsConfig, registerCodecs } from "@qicore/target-redpanda/kafka";
-import kafkajs, { type Consumer, type EachBatchPayload, type Kafka, type Producer } from "kafkajs";
+import kafkajs, {
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type KafkaMessage,
+  type Producer,
+} from "kafkajs";
 import type {
+  ConsumedMessage,
   ConsumerListener,
   ConsumerSettings,
   KafkaAdmin,
@@ -77,13 +84,7 @@ class KafkajsConsumer implements KafkaConsumer {
           fetchedOffset: (batch as unknown as { fetchedOffset: string }).fetchedOffset,
           lastOffset: batch.lastOffset(),
           highWatermark: batch.highWatermark,
-          messages: batch.messages.map((message) => ({
-            offset: message.offset,
-            key: message.key ?? null,
-            value: message.value ?? null,
-            headers: (message.headers ?? {}) as Record<string, Buffer | string | undefined>,
-            timestamp: message.timestamp,
-          })),
+          messages: consumedMessages(batch.messages),
         });
         if (taken) resolveOffset(batch.lastOffset());
       },
@@ -111,6 +112,25 @@ class KafkajsConsumer implements KafkaConsumer {
   disconnect(): Promise<void> {
     return this.consumer.disconnect();
   }
+}
+
+/**
+ * kafkajs' messages as the seam's. Messages of record batches (every broker since Kafka
+ * 0.11, Redpanda) already have the fields ConsumedMessage names, so they are handed on as
+ * they are rather than copied one by one; only old message sets, which have no headers,
+ * are copied.
+ */
+function consumedMessages(messages: KafkaMessage[]): ConsumedMessage[] {
+  for (const message of messages)
+    if (message.headers === undefined || message.key === undefined || message.value === undefined)
+      return messages.map((entry) => ({
+        offset: entry.offset,
+        key: entry.key ?? null,
+        value: entry.value ?? null,
+        headers: (entry.headers ?? {}) as ConsumedMessage["headers"],
+        timestamp: entry.timestamp,
+      }));
+  return messages as ConsumedMessage[];
 }
 
 class KafkajsAdmin implements KafkaAdmin {
