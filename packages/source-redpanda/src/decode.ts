@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import { type MarketRecord, type RecordKind, validateRecord } from "@qicore/core";
+import { type MarketRecord, type RecordKind, validateParsedRecord } from "@qicore/core";
 import { DEAD_LETTER_HEADER, HEADER } from "@qicore/target-redpanda/kafka";
 import type { ConsumedMessage, HeaderValue, OutgoingMessage } from "./client/types";
 
@@ -54,7 +54,8 @@ export function decodeMessage(kind: RecordKind, topic: string, message: Consumed
   } catch (thrown) {
     return reject("DECODE_FAILED", `the value is not JSON: ${(thrown as Error).message}`);
   }
-  const validated = validateRecord(kind, parsed);
+  // The parsed value is ours alone, so a canonical record is kept as it is rather than copied.
+  const validated = validateParsedRecord(kind, parsed);
   if (!validated.ok) return reject("VALIDATION_FAILED", validated.error.message);
   return { ok: true, record: validated.value as MarketRecord };
 }

@@ -3,7 +3,7 @@ import { sampleRecords } from "../testing/sample-records";
 import { CANONICAL_FIELDS, type CanonicalCheck, canonicalRecord } from "./canonical";
 import { RECORD_KIND_DEFINITIONS, RECORD_KINDS, type RecordKind } from "./kinds";
 import { type ColumnModel, tableModel } from "./table-model";
-import { validateRecord } from "./validate";
+import { validateParsedRecord, validateRecord } from "./validate";
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -212,6 +212,7 @@ interface Verdict {
 /** Runs the fast path and the schema on one input; fails when the fast path is looser or differs. */
 function compare(kind: RecordKind, input: unknown, label: string): Verdict {
   const fast = canonicalRecord(kind, input);
+  const reused = canonicalRecord(kind, input, true);
   const parsed = RECORD_KIND_DEFINITIONS[kind].schema.safeParse(input);
   if (fast !== undefined) {
     expect(parsed.success, `${label}: the fast path accepted what the schema refuses`).toBe(true);
@@ -220,6 +221,9 @@ function compare(kind: RecordKind, input: unknown, label: string): Verdict {
     expect(JSON.stringify(fast), label).toBe(JSON.stringify(parsed.data));
     expect(fast, label).not.toBe(input);
   }
+  // Reusing the input decides exactly as copying does, and returns the input itself.
+  expect(reused === undefined, label).toBe(fast === undefined);
+  if (reused !== undefined) expect(reused, label).toBe(input);
   return { fastAccepted: fast !== undefined, schemaAccepted: parsed.success };
 }
 
@@ -366,5 +370,24 @@ describe("validateRecord with the fast path", () => {
     const refused = validateRecord("price", { ...sample, usdPrice: "1e99" });
     expect(refused.ok).toBe(false);
     if (!refused.ok) expect(refused.error.message).toContain("NUMERIC(20,8)");
+  });
+
+  it("keeps a parsed canonical record as it is, and normalises or refuses the rest like validateRecord", async () => {
+    const [sample = {}] = await canonicalSamples("price");
+    const parsed = JSON.parse(JSON.stringify(sample));
+    const result = validateParsedRecord("price", parsed);
+    expect(result.ok && result.value).toBe(parsed);
+    const numbers = JSON.parse(
+      JSON.stringify({ ...sample, usdPrice: 1.5e-7, lastUpdated: 1_700_000_000_000 }),
+    );
+    const normalised = validateParsedRecord("price", numbers);
+    expect(normalised.ok && normalised.value).toMatchObject({
+      usdPrice: "0.00000015",
+      lastUpdated: "2023-11-14T22:13:20.000Z",
+    });
+    const refused = validateParsedRecord("price", { ...sample, coinId: "Bit Coin" });
+    const expected = validateRecord("price", { ...sample, coinId: "Bit Coin" });
+    expect(!refused.ok && refused.error.message).toBe(!expected.ok && expected.error.message);
+    expect(refused.ok).toBe(false);
   });
 });

@@ -101,16 +101,24 @@ export const CANONICAL_FIELDS: { readonly [K in RecordKind]: readonly CanonicalF
 };
 
 /**
- * The record itself, copied into a new object, when `input` is a canonical record of the
- * kind (see above); undefined otherwise, which says nothing about validity: the schema
- * decides those. Each value is read once, so what is checked is what is returned.
+ * The record when `input` is a canonical record of the kind (see above); undefined
+ * otherwise, which says nothing about validity: the schema decides those.
+ *
+ * By default the record is copied into a new object, each value read once, so what is
+ * checked is what is returned whatever `input` is. With `reuse`, `input` itself is
+ * returned: only for plain data nothing else holds, such as what JSON.parse just returned
+ * (no getters, no symbols, no other references), where a copy would only cost time.
  */
-export function canonicalRecord<K extends RecordKind>(kind: K, input: unknown): RecordOfKind[K] | undefined {
+export function canonicalRecord<K extends RecordKind>(
+  kind: K,
+  input: unknown,
+  reuse = false,
+): RecordOfKind[K] | undefined {
   if (typeof input !== "object" || input === null || Object.getPrototypeOf(input) !== Object.prototype)
     return undefined;
   const fields = CANONICAL_FIELDS[kind];
   const source = input as Record<string, unknown>;
-  const output: Record<string, unknown> = {};
+  const output: Record<string, unknown> | undefined = reuse ? undefined : {};
   let next = 0;
   // for-in sees enumerable keys in insertion order (inherited ones too, which then fail to
   // match): the keys must be the schema's, in its order, optional ones possibly left out.
@@ -121,10 +129,10 @@ export function canonicalRecord<K extends RecordKind>(kind: K, input: unknown): 
     next++;
     const value = source[key];
     if (!accepts(expected.check, value)) return undefined;
-    output[key] = value;
+    if (output !== undefined) output[key] = value;
   }
   for (; next < fields.length; next++) if (!(fields[next] as CanonicalField).optional) return undefined;
-  return output as unknown as RecordOfKind[K];
+  return (output ?? source) as unknown as RecordOfKind[K];
 }
 
 function accepts(check: CanonicalCheck, value: unknown): boolean {

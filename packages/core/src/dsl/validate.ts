@@ -40,6 +40,24 @@ export function validateRecord<K extends RecordKind>(
 ): Result<RecordOfKind[K], QiError> {
   const canonical = canonicalRecord(kind, input);
   if (canonical !== undefined) return ok(canonical);
+  return validateWithSchema(kind, input);
+}
+
+/**
+ * validateRecord for a value JSON.parse just returned, which nothing else holds: a record
+ * already in canonical form is returned as it is instead of copied (the decoding hot path
+ * of consumers). Do not pass objects that are shared, or that may have getters.
+ */
+export function validateParsedRecord<K extends RecordKind>(
+  kind: K,
+  parsed: unknown,
+): Result<RecordOfKind[K], QiError> {
+  const canonical = canonicalRecord(kind, parsed, true);
+  if (canonical !== undefined) return ok(canonical);
+  return validateWithSchema(kind, parsed);
+}
+
+function validateWithSchema<K extends RecordKind>(kind: K, input: unknown): Result<RecordOfKind[K], QiError> {
   const parsed = RECORD_KIND_DEFINITIONS[kind].schema.safeParse(input);
   if (parsed.success) return ok(parsed.data as RecordOfKind[K]);
   const issues = issuesOf(parsed.error);
