@@ -58,6 +58,12 @@ export const redpandaTargetConfigSchema = z
       .describe(
         "Replication factor of new topics; by default each kind's (3), capped at the number of brokers.",
       ),
+    library: z
+      .enum(["platformatic", "kafkajs"])
+      .default("platformatic")
+      .describe(
+        "Kafka library that produces: @platformatic/kafka (faster record encoding; zstd needs Node 22.15+, else kafkajs produces zstd) or kafkajs 2.2.4. Topic administration uses kafkajs either way.",
+      ),
     acks: z
       .union([z.literal(-1), z.literal(0), z.literal(1), z.literal("all")])
       .transform((value) => (value === "all" ? -1 : value))

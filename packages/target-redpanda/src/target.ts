@@ -13,6 +13,7 @@ import {
 import type { Kafka } from "kafkajs";
 import type { z } from "zod";
 import { createKafkajsClient } from "./client/kafkajs";
+import { createPlatformaticClient } from "./client/platformatic";
 import type { KafkaAdmin, KafkaClient, KafkaProducer, TopicToCreate } from "./client/types";
 import {
   type RedpandaTargetConfig,
@@ -50,6 +51,13 @@ export interface RedpandaTarget extends TargetHandlers {
   readonly config: RedpandaTargetConfig;
 }
 
+/** The client seam implemented with the library the config asks for. */
+function createClient(config: RedpandaTargetConfig, logger: Logger): KafkaClient {
+  return config.library === "kafkajs"
+    ? createKafkajsClient(config, logger)
+    : createPlatformaticClient(config, logger);
+}
+
 /** Parses options into a config, throwing a CONFIG_INVALID QiError that lists every problem. */
 export function parseRedpandaTargetConfig(options: unknown): RedpandaTargetConfig {
   return parseKafkaOptions(redpandaTargetConfigSchema, options, ADAPTER_NAME);
@@ -69,7 +77,7 @@ export function createRedpandaTarget(options: RedpandaTargetOptions = {}): Redpa
   const log = logger ?? silentLogger;
   return buildTarget(
     config,
-    client ?? createKafkajsClient(config, log, kafka),
+    client ?? (kafka ? createKafkajsClient(config, log, kafka) : createClient(config, log)),
     log,
     producerName ?? "embedded",
   );
@@ -250,11 +258,6 @@ export const redpandaTarget = defineTarget<RedpandaTargetConfig>({
   capabilities: { kinds: ["price", "ohlcv", "analytics"], idempotent: false, deadLetter: true },
   create(config, context) {
     const logger = context.logger.child({ target: context.id });
-    return buildTarget(
-      config,
-      createKafkajsClient(config, logger),
-      logger,
-      `${context.pipelineName}/${context.id}`,
-    );
+    return buildTarget(config, createClient(config, logger), logger, `${context.pipelineName}/${context.id}`);
   },
 });
