@@ -2,8 +2,8 @@
  * Kafka benchmarks of the two adapters against the broker of scripts/services.sh, each beside
  * Kafka's own tool measured in the same run on the same broker:
  *
- * - kafka-produce: 1,000,000 price messages through target-redpanda vs ProducerPerformance
- *   (same JSON payloads, acks=all, idempotence, lz4).
+ * - kafka-produce: 1,000,000 price messages through target-redpanda (default library, and
+ *   kafkajs for comparison) vs ProducerPerformance (same JSON payloads, acks=all, idempotence, lz4).
  * - kafka-consume: 1,000,000 price messages through source-redpanda (decoded and validated) vs
  *   ConsumerPerformance (bytes only).
  * - kafka-e2e-latency: 1,000 msg/s from target-redpanda's write to the committed TimescaleDB row
@@ -71,8 +71,9 @@ async function produceThroughAdapter(
   brokers: string,
   topic: string,
   prices: readonly CryptoPrice[],
+  library: "platformatic" | "kafkajs" = "platformatic",
 ): Promise<number> {
-  const target = createRedpandaTarget({ brokers, topics: { price: topic }, partitions: PARTITIONS });
+  const target = createRedpandaTarget({ brokers, topics: { price: topic }, partitions: PARTITIONS, library });
   await target.connect();
   const started = performance.now();
   const inFlight = new Set<Promise<unknown>>();
@@ -100,6 +101,14 @@ const produce: Benchmark = {
     progress("target-redpanda: producing");
     const adapterRate = await produceThroughAdapter(brokers, `bench.produce.${run}.adapter`, prices);
     progress(`target-redpanda: ${Math.round(adapterRate)} msg/s`);
+    progress("target-redpanda with library kafkajs: producing");
+    const kafkajsRate = await produceThroughAdapter(
+      brokers,
+      `bench.produce.${run}.kafkajs`,
+      prices,
+      "kafkajs",
+    );
+    progress(`target-redpanda with library kafkajs: ${Math.round(kafkajsRate)} msg/s`);
 
     const folder = mkdtempSync(join(tmpdir(), "qicore-bench-"));
     const payloads = join(folder, "prices.jsonl");
@@ -144,6 +153,8 @@ const produce: Benchmark = {
         messages: MESSAGES,
         averageMessageBytes: averageBytes,
         partitions: PARTITIONS,
+        library: "platformatic (default), on its producer thread",
+        kafkajsLibraryMsgPerSec: Math.round(kafkajsRate),
         settings:
           "acks=all, idempotent, lz4, target-redpanda writes of 10,000 records with up to 4 in flight",
         kafkaSummary: output
