@@ -24,7 +24,7 @@ function headerText(value: HeaderValue | undefined): string | undefined {
  */
 function headerEquals(value: HeaderValue, expected: string): boolean {
   if (typeof value === "string") return value === expected;
-  // Duplicate headers come as an array from kafkajs: never equal, so they are refused by name.
+  // kafkajs gives a repeated header as an array: not one kind, so refused (as it always was).
   if (!Buffer.isBuffer(value) || value.length !== expected.length) return false;
   for (let index = 0; index < value.length; index++)
     if (value[index] !== expected.charCodeAt(index)) return false;
