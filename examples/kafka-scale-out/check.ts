@@ -121,7 +121,6 @@ function lastAssignment(ingest: IngestProcess): number[] {
   let found: number[] = [];
   for (const line of ingest.stderr().split("\n")) {
     if (!line.includes('"partitions assigned"')) continue;
-    // The line's `generation` counts this member's assignments, not the group's generation.
     found = (JSON.parse(line) as { partitions: string[] }).partitions
       .filter((partition) => partition.startsWith(`${pricesTopic}:`))
       .map((partition) => Number(partition.slice(pricesTopic.length + 1)));

@@ -80,7 +80,8 @@ export class ConsumerStream implements ConsumerListener {
   private buffered = 0;
   private paused = false;
   private closing = false;
-  private generation = 0;
+  /** Assignments this member has had (not Kafka's group generation): a batch from an earlier one is stale. */
+  private assignments = 0;
   private assigned = new Set<string>();
   private positioned = new Set<string>();
   private committedAtJoin: Promise<Map<string, string>> | undefined;
@@ -178,7 +179,7 @@ export class ConsumerStream implements ConsumerListener {
     assigned: string[];
     paused: boolean;
     bufferedRecords: number;
-    generation: number;
+    assignments: number;
     deadLetters: number;
     fetchLag: FetchLag[];
   } {
@@ -186,7 +187,7 @@ export class ConsumerStream implements ConsumerListener {
       assigned: [...this.assigned].sort(),
       paused: this.paused,
       bufferedRecords: this.buffered,
-      generation: this.generation,
+      assignments: this.assignments,
       deadLetters: this.deadLetters,
       fetchLag: [...this.fetchLag.values()],
     };
@@ -195,7 +196,7 @@ export class ConsumerStream implements ConsumerListener {
   // ConsumerListener -----------------------------------------------------------
 
   onAssignment(assignment: readonly TopicPartitions[]): void {
-    this.generation++;
+    this.assignments++;
     const keys = assignment.flatMap(({ topic, partitions }) =>
       partitions.map((partition) => partitionKey(topic, partition)),
     );
@@ -210,7 +211,7 @@ export class ConsumerStream implements ConsumerListener {
     else if (this.paused) this.setPaused(false);
     this.options.logger.info("partitions assigned", {
       groupId: this.options.groupId,
-      generation: this.generation,
+      assignments: this.assignments,
       partitions: keys,
       droppedBatches: dropped,
     });
@@ -229,12 +230,12 @@ export class ConsumerStream implements ConsumerListener {
 
   async onBatch(batch: ConsumedBatch): Promise<boolean> {
     if (this.closing) return false;
-    const generation = this.generation;
+    const assignment = this.assignments;
     const { topic, partition } = batch;
     const key = partitionKey(topic, partition);
     if (!this.positioned.has(key)) {
       const start = await this.startPosition(topic, partition);
-      if (generation !== this.generation || this.closing) return false;
+      if (assignment !== this.assignments || this.closing) return false;
       this.positioned.add(key);
       if (start !== undefined && start !== batch.fetchedOffset) {
         this.options.logger.info("moving partition to its start position", {
@@ -277,7 +278,7 @@ export class ConsumerStream implements ConsumerListener {
         first: refused[0]?.headers["qicore-dead-letter-message"],
       });
     }
-    if (generation !== this.generation || this.closing) return false;
+    if (assignment !== this.assignments || this.closing) return false;
     const nextOffset = (BigInt(batch.lastOffset) + 1n).toString();
     const first = batch.messages[0]?.offset ?? batch.fetchedOffset;
     this.queue.push({
