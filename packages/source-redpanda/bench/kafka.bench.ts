@@ -231,8 +231,16 @@ const consume: Benchmark = {
   },
 };
 
-/** Wraps the TimescaleDB target so the time each record's row is committed is known. */
-function timedTarget(committedAt: Map<string, number>): TargetDefinition {
+/** When each message reached a stage, by its id (carried in `attribution`). */
+interface StageTimes {
+  /** The target's write of the record began (it had passed Kafka, the source and the runtime's queue). */
+  writeStarted: Map<string, number>;
+  /** Its TimescaleDB row was committed. */
+  committed: Map<string, number>;
+}
+
+/** Wraps the TimescaleDB target so the time each record's write starts and its row is committed is known. */
+function timedTarget({ writeStarted, committed: committedAt }: StageTimes): TargetDefinition {
   return defineTarget({
     ...timescaleTarget,
     name: "timed-timescale",
@@ -241,6 +249,9 @@ function timedTarget(committedAt: Map<string, number>): TargetDefinition {
       return {
         ...handlers,
         write: async (kind, records: readonly MarketRecord[]) => {
+          const started = performance.now();
+          for (const record of records as readonly CryptoPrice[])
+            writeStarted.set(record.attribution, started);
           const outcome = await handlers.write(kind, records);
           const now = performance.now();
           for (const record of records as readonly CryptoPrice[]) committedAt.set(record.attribution, now);
@@ -265,6 +276,7 @@ const latency: Benchmark = {
     const producer = createRedpandaTarget({ brokers, topics: { price: topic }, partitions: PARTITIONS });
     await producer.connect();
     const committedAt = new Map<string, number>();
+    const writeStarted = new Map<string, number>();
     const loaded = await Pipeline.fromConfig(
       {
         name: "kafka-latency",
@@ -284,7 +296,7 @@ const latency: Benchmark = {
         delivery: { batch: { maxRecords: 200, maxWait: "2ms" } },
       },
       {
-        registry: createRegistry(redpandaSource, timedTarget(committedAt)),
+        registry: createRegistry(redpandaSource, timedTarget({ writeStarted, committed: committedAt })),
         logger: silentLogger,
         stateStore: new MemoryStateStore(),
       },
@@ -297,6 +309,7 @@ const latency: Benchmark = {
 
     progress(`producing ${RATE} msg/s for ${SECONDS} s`);
     const sentAt = new Map<string, number>();
+    const ackedAt = new Map<string, number>();
     const prices = distinctPrices(RATE * SECONDS, Date.UTC(2025, 0, 1));
     const perTick = RATE / 100;
     const begin = performance.now();
@@ -311,7 +324,12 @@ const latency: Benchmark = {
       }));
       const now = performance.now();
       for (const price of batch) sentAt.set(price.attribution, now);
-      writes.push(producer.write("price", batch));
+      writes.push(
+        producer.write("price", batch).then(() => {
+          const acked = performance.now();
+          for (const price of batch) ackedAt.set(price.attribution, acked);
+        }),
+      );
     }
     await Promise.all(writes);
     const deadline = Date.now() + 30_000;
@@ -337,6 +355,25 @@ const latency: Benchmark = {
     latencies.sort((a, b) => a - b);
     const percentile = (p: number) =>
       latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
+
+    // Where the time goes, per stage: p50 / p99 of each, over the same messages.
+    const stage = (from: Map<string, number>, to: Map<string, number>) => {
+      const spans: number[] = [];
+      for (const id of sentAt.keys()) {
+        const start = from.get(id);
+        const end = to.get(id);
+        if (Number(id.slice(1)) >= skip && start !== undefined && end !== undefined) spans.push(end - start);
+      }
+      spans.sort((a, b) => a - b);
+      const at = (p: number) =>
+        Math.round((spans[Math.floor((p / 100) * (spans.length - 1))] ?? Number.NaN) * 10) / 10;
+      return { p50Ms: at(50), p99Ms: at(99) };
+    };
+    const stages = {
+      produceAcknowledged: stage(sentAt, ackedAt),
+      throughKafkaSourceAndQueue: stage(ackedAt, writeStarted),
+      timescaleWrite: stage(writeStarted, committedAt),
+    };
 
     progress("EndToEndLatency: Kafka's own produce → consume round trips");
     const kafkaTopic = `bench.latency.${run}.kafka`;
@@ -369,6 +406,7 @@ const latency: Benchmark = {
         p99Ms: Math.round(percentile(99) * 10) / 10,
         maxMs: Math.round((latencies.at(-1) ?? Number.NaN) * 10) / 10,
         kafkaP50Ms: kafkaP50,
+        stages,
         settings:
           "producer writes 10 records every 10 ms; source maxWaitTimeMs 100; pipeline batch maxRecords 200, maxWait 2ms; latency = row committed minus write called",
       },
