@@ -25,6 +25,11 @@ TIMESCALE_PORT="${QICORE_TIMESCALE_PORT:-5433}"
 POSTGRES_PORT="${QICORE_POSTGRES_PORT:-5434}"
 KAFKA_PORT="${QICORE_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${QICORE_KAFKA_CONTROLLER_PORT:-9093}"
+# A second listener that requires SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), for the adapters'
+# authentication tests. Its user exists only on this local test broker.
+KAFKA_SASL_PORT="${QICORE_KAFKA_SASL_PORT:-9094}"
+readonly KAFKA_SASL_USER=qicore
+readonly KAFKA_SASL_PASSWORD=qicore-local-test
 KAFKA_HEAP_OPTS="${QICORE_KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
 DEBIAN_MIRROR="${QICORE_DEBIAN_MIRROR:-}"
 readonly HOST=127.0.0.1
@@ -327,11 +332,15 @@ write_kafka_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT,SASL_PLAINTEXT://$HOST:$KAFKA_SASL_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT,SASL_PLAINTEXT://$HOST:$KAFKA_SASL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USER="$KAFKA_SASL_PASSWORD";
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 log.dirs=$KAFKA_DATA
 num.partitions=3
 auto.create.topics.enable=true
@@ -352,7 +361,10 @@ format_kafka_storage() {
   mkdir -p "$KAFKA_DATA"
   local cluster_id
   cluster_id="$(kafka_java warn kafka.tools.StorageTool random-uuid | tail -n 1)"
-  kafka_java warn kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_CONFIG"
+  # SCRAM users live in the cluster metadata; KRaft takes the first ones at format time.
+  kafka_java warn kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_CONFIG" \
+    --add-scram "SCRAM-SHA-256=[name=$KAFKA_SASL_USER,password=$KAFKA_SASL_PASSWORD]" \
+    --add-scram "SCRAM-SHA-512=[name=$KAFKA_SASL_USER,password=$KAFKA_SASL_PASSWORD]"
   cp "$KAFKA_CONFIG" "$KAFKA_DIR/server.properties.formatted"
 }
 
@@ -388,6 +400,9 @@ up_kafka() {
   check_port_free kafka
   if port_open "$KAFKA_CONTROLLER_PORT"; then
     fail "kafka: controller port $HOST:$KAFKA_CONTROLLER_PORT is in use; choose another with QICORE_KAFKA_CONTROLLER_PORT=<port>."
+  fi
+  if port_open "$KAFKA_SASL_PORT"; then
+    fail "kafka: SASL port $HOST:$KAFKA_SASL_PORT is in use; choose another with QICORE_KAFKA_SASL_PORT=<port>."
   fi
   command -v java >/dev/null || run_step "kafka: install Java" "$LOG_DIR/apt-java.log" apt_install default-jre-headless
   command -v mvn >/dev/null || run_step "kafka: install Maven" "$LOG_DIR/apt-maven.log" apt_install maven
@@ -515,6 +530,9 @@ command_env() {
 export QICORE_TEST_TIMESCALE_URL='postgres://postgres@$HOST:$TIMESCALE_PORT/postgres'
 export QICORE_TEST_POSTGRES_URL='postgres://postgres@$HOST:$POSTGRES_PORT/postgres'
 export QICORE_TEST_KAFKA_BROKERS='$HOST:$KAFKA_PORT'
+export QICORE_TEST_KAFKA_SASL_BROKERS='$HOST:$KAFKA_SASL_PORT'
+export QICORE_TEST_KAFKA_SASL_USERNAME='$KAFKA_SASL_USER'
+export QICORE_TEST_KAFKA_SASL_PASSWORD='$KAFKA_SASL_PASSWORD'
 # Debian's TimescaleDB build is the Apache-2 edition (no compression, policies, continuous aggregates).
 export QICORE_TEST_TIMESCALE_LICENSE='apache'
 export QICORE_KAFKA_CLASSPATH='$KAFKA_LIB/*'

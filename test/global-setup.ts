@@ -120,7 +120,14 @@ async function startWithScript(services: ServiceName[]): Promise<Endpoints> {
   await runScript(["up", ...services], false);
   const variables = parseScriptEnvironment(await runScript(["env"], true));
   // Benchmarks and tests that run Kafka's own tools find them through these.
-  for (const name of ["QICORE_KAFKA_CLASSPATH", "QICORE_SERVICES_CACHE"]) {
+  // The SASL listener's endpoint and user are read from the environment by requireKafkaSasl().
+  for (const name of [
+    "QICORE_KAFKA_CLASSPATH",
+    "QICORE_SERVICES_CACHE",
+    "QICORE_TEST_KAFKA_SASL_BROKERS",
+    "QICORE_TEST_KAFKA_SASL_USERNAME",
+    "QICORE_TEST_KAFKA_SASL_PASSWORD",
+  ]) {
     const value = variables[name];
     if (value) process.env[name] = value;
   }

@@ -121,3 +121,27 @@ export function requireKcat(): string {
     );
   }
 }
+
+/** A Kafka listener that requires SASL, and a user it knows. */
+export interface KafkaSaslEndpoint {
+  brokers: string;
+  username: string;
+  password: string;
+}
+
+/**
+ * The SASL listener of the test broker (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 for one user),
+ * or throws. scripts/services.sh's broker has one on port 9094; elsewhere point
+ * QICORE_TEST_KAFKA_SASL_BROKERS, _USERNAME and _PASSWORD at any listener that has them.
+ */
+export function requireKafkaSasl(): KafkaSaslEndpoint {
+  const brokers = process.env.QICORE_TEST_KAFKA_SASL_BROKERS;
+  const username = process.env.QICORE_TEST_KAFKA_SASL_USERNAME;
+  const password = process.env.QICORE_TEST_KAFKA_SASL_PASSWORD;
+  if (brokers && username && password) return { brokers, username, password };
+  throw new Error(
+    "This test needs a Kafka listener with SASL (PLAIN and SCRAM) and a user on it: set " +
+      "QICORE_TEST_KAFKA_SASL_BROKERS, QICORE_TEST_KAFKA_SASL_USERNAME and QICORE_TEST_KAFKA_SASL_PASSWORD " +
+      '(eval "$(bash scripts/services.sh env)" after bash scripts/services.sh up gives the local broker\'s). See test/README.md.',
+  );
+}

@@ -65,8 +65,10 @@ export function kafkaFailure(
   const connection =
     /Connection|NumberOfRetriesExceeded|RequestTimeout|BrokerNotFound|NoBrokerAvailable/.test(name) &&
     type === undefined;
-  const category = type && SECURITY_TYPES.has(type) ? "SECURITY" : connection ? "NETWORK" : "EXTERNAL";
-  const retryable = type ? !PERMANENT_TYPES.has(type) && !SECURITY_TYPES.has(type) : category !== "SECURITY";
+  // kafkajs reports a refused login by name (KafkaJSSASLAuthenticationError) without a protocol type.
+  const security = (type !== undefined && SECURITY_TYPES.has(type)) || /SASLAuthentication/.test(name);
+  const category = security ? "SECURITY" : connection ? "NETWORK" : "EXTERNAL";
+  const retryable = type ? !PERMANENT_TYPES.has(type) && !security : category !== "SECURITY";
   const detail = error.message ?? String(thrown);
   return new QiError({
     code: category === "NETWORK" ? "NETWORK_ERROR" : "EXTERNAL_ERROR",

@@ -36,7 +36,8 @@ export function kafkajsConfig(connection: ConnectionConfig, logger: Logger): Kaf
     clientId: connection.clientId,
     brokers: connection.brokers,
     ssl: connection.ssl,
-    ...(connection.sasl ? { sasl: connection.sasl as SASLOptions } : {}),
+    // A copy: kafkajs hangs its authentication provider on the object it is given.
+    ...(connection.sasl ? { sasl: { ...connection.sasl } as SASLOptions } : {}),
     connectionTimeout: connection.connectionTimeoutMs,
     requestTimeout: connection.requestTimeoutMs,
     retry: { retries: connection.retries, initialRetryTime: 300, maxRetryTime: 30_000 },

@@ -4,7 +4,7 @@ import type { Logger } from "@qicore/core";
 import type { ConnectionConfig } from "../connection";
 import { createKafkajsClient } from "./kafkajs";
 import type { ThreadError, ThreadReply, ThreadRequest, ThreadSetup } from "./producer-thread";
-import type { KafkaClient, KafkaProducer, TopicMessages } from "./types";
+import type { KafkaClient, KafkaProducer, ProducerSettings, TopicMessages } from "./types";
 import { packBatch } from "./wire";
 
 /** zstd needs zlib's zstd bindings (Node 22.15+); on older runtimes kafkajs' zstd codec is used. */
@@ -31,9 +31,32 @@ export function createPlatformaticClient(connection: ConnectionConfig, logger: L
         warnedZstd = true;
         return kafkajs.producer(settings);
       }
-      return new ThreadedProducer({ connection, settings });
+      return new ThreadedProducer(threadSetup(connection, settings));
     },
     admin: () => kafkajs.admin(),
+  };
+}
+
+/**
+ * What the thread is told, as plain data: the connection block is copied field by field
+ * because other libraries hang functions on the objects they are given (kafkajs does on
+ * `sasl`), and a function cannot cross to a thread.
+ */
+function threadSetup(connection: ConnectionConfig, settings: ProducerSettings): ThreadSetup {
+  const { sasl } = connection;
+  return {
+    connection: {
+      brokers: [...connection.brokers],
+      clientId: connection.clientId,
+      ssl: connection.ssl,
+      ...(sasl
+        ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } }
+        : {}),
+      connectionTimeoutMs: connection.connectionTimeoutMs,
+      requestTimeoutMs: connection.requestTimeoutMs,
+      retries: connection.retries,
+    },
+    settings: { ...settings },
   };
 }
 
