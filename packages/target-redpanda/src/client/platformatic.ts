@@ -42,7 +42,7 @@ export function createPlatformaticClient(connection: ConnectionConfig, logger: L
  * because other libraries hang functions on the objects they are given (kafkajs does on
  * `sasl`), and a function cannot cross to a thread.
  */
-function threadSetup(connection: ConnectionConfig, settings: ProducerSettings): ThreadSetup {
+export function threadSetup(connection: ConnectionConfig, settings: ProducerSettings): ThreadSetup {
   const { sasl } = connection;
   return {
     connection: {
@@ -64,7 +64,7 @@ function threadSetup(connection: ConnectionConfig, settings: ProducerSettings): 
  * Starts the producer thread: the built script beside this file, or, when running from the
  * TypeScript sources (this repository's tests), the .ts file through tsx's loader.
  */
-function startThread(setup: ThreadSetup): Worker {
+export function startThread(setup: ThreadSetup): Worker {
   const here = import.meta.url;
   if (!here.endsWith(".ts")) return new Worker(new URL("./producer-thread.js", here), { workerData: setup });
   const script = new URL("./producer-thread.ts", here).href;
@@ -72,12 +72,17 @@ function startThread(setup: ThreadSetup): Worker {
   return new Worker(boot, { eval: true, workerData: setup });
 }
 
-class ThreadedProducer implements KafkaProducer {
+/** The producer as the pipeline's thread sees it: requests to the producer thread, answered by id. */
+export class ThreadedProducer implements KafkaProducer {
   private worker: Worker | undefined;
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
 
-  constructor(private readonly setup: ThreadSetup) {}
+  /** `startWorker` starts a thread; tests pass one that keeps a handle on it. */
+  constructor(
+    private readonly setup: ThreadSetup,
+    private readonly startWorker: (setup: ThreadSetup) => Worker = startThread,
+  ) {}
 
   connect(): Promise<void> {
     return this.request({ id: 0, type: "connect" });
@@ -112,7 +117,7 @@ class ThreadedProducer implements KafkaProducer {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = startThread(this.setup);
+    const worker = this.startWorker(this.setup);
     worker.on("message", (reply: ThreadReply) => {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
