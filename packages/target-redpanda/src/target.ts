@@ -12,8 +12,8 @@ import {
 } from "@qicore/core";
 import type { Kafka } from "kafkajs";
 import type { z } from "zod";
+import { createClient } from "./client/create";
 import { createKafkajsClient } from "./client/kafkajs";
-import { createPlatformaticClient } from "./client/platformatic";
 import type { KafkaAdmin, KafkaClient, KafkaProducer, TopicToCreate } from "./client/types";
 import {
   type RedpandaTargetConfig,
@@ -49,13 +49,6 @@ export interface RedpandaTarget extends TargetHandlers {
   readonly topics: Readonly<Record<RecordKind, string>>;
   readonly deadLetterTopic: string;
   readonly config: RedpandaTargetConfig;
-}
-
-/** The client seam implemented with the library the config asks for. */
-function createClient(config: RedpandaTargetConfig, logger: Logger): KafkaClient {
-  return config.library === "kafkajs"
-    ? createKafkajsClient(config, logger)
-    : createPlatformaticClient(config, logger);
 }
 
 /** Parses options into a config, throwing a CONFIG_INVALID QiError that lists every problem. */

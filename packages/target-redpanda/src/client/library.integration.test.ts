@@ -5,8 +5,7 @@ import { requireKafkaBrokers } from "../../../../test/services";
 import { kafkaFailure } from "../errors";
 import { createRedpandaTarget, parseRedpandaTargetConfig } from "../target";
 import { PRODUCER_LIBRARIES } from "../test-support/libraries";
-import { createKafkajsClient } from "./kafkajs";
-import { createPlatformaticClient } from "./platformatic";
+import { createClient } from "./create";
 
 /** What a rejected promise was rejected with. */
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -26,10 +25,7 @@ describe.each(PRODUCER_LIBRARIES)("how producing through %s fails", (library) =>
       retries: 1,
       connectionTimeoutMs: 500,
     });
-    const client =
-      library === "kafkajs"
-        ? createKafkajsClient(config, silentLogger)
-        : createPlatformaticClient(config, silentLogger);
+    const client = createClient({ ...config, library }, silentLogger);
     const producer = client.producer({ idempotent: true, acks: -1, compression: "lz4", ackTimeoutMs: 1000 });
     const error = kafkaFailure(await rejection(producer.connect()), "connect");
     await producer.disconnect().catch(() => undefined);

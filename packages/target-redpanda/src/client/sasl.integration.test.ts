@@ -6,8 +6,7 @@ import { kafkaFailure } from "../errors";
 import { createRedpandaTarget, parseRedpandaTargetConfig } from "../target";
 import { kcatConsume } from "../test-support/kcat";
 import { PRODUCER_LIBRARIES } from "../test-support/libraries";
-import { createKafkajsClient } from "./kafkajs";
-import { createPlatformaticClient } from "./platformatic";
+import { createClient } from "./create";
 
 const MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"] as const;
 
@@ -41,10 +40,7 @@ describe.each(PRODUCER_LIBRARIES)("SASL authentication when producing through %s
       retries: 2,
       connectionTimeoutMs: 2000,
     });
-    const client =
-      library === "kafkajs"
-        ? createKafkajsClient(config, silentLogger)
-        : createPlatformaticClient(config, silentLogger);
+    const client = createClient({ ...config, library }, silentLogger);
     const producer = client.producer({ idempotent: true, acks: -1, compression: "lz4", ackTimeoutMs: 5000 });
     const thrown = await producer.connect().then(
       () => undefined,
