@@ -5,7 +5,8 @@
  * `@qicore/target-redpanda/kafka`; the main entry stays the adapter.
  */
 export { registerCodecs } from "./client/codecs";
-export { kafkajsConfig, kafkajsLogCreator } from "./client/kafkajs";
+export { KafkajsAdmin, kafkajsConfig, kafkajsLogCreator } from "./client/kafkajs";
+export type { TopicToCreate } from "./client/types";
 export { type ConnectionConfig, connectionFields, connectionSchema } from "./connection";
 export { kafkaErrorType, kafkaFailure } from "./errors";
 export { DEAD_LETTER_HEADER, HEADER } from "./headers";

@@ -1,5 +1,11 @@
 import type { Logger } from "@qicore/core";
-import { type ConnectionConfig, kafkajsConfig, registerCodecs } from "@qicore/target-redpanda/kafka";
+import {
+  type ConnectionConfig,
+  kafkajsConfig,
+  registerCodecs,
+  KafkajsAdmin as TargetAdmin,
+  type TopicToCreate,
+} from "@qicore/target-redpanda/kafka";
 import kafkajs, {
   type Consumer,
   type EachBatchPayload,
@@ -133,27 +139,10 @@ function consumedMessages(messages: KafkaMessage[]): ConsumedMessage[] {
   return messages as ConsumedMessage[];
 }
 
-class KafkajsAdmin implements KafkaAdmin {
-  private readonly admin: ReturnType<Kafka["admin"]>;
-
-  constructor(kafka: Kafka) {
-    this.admin = kafka.admin();
-  }
-
-  connect(): Promise<void> {
-    return this.admin.connect();
-  }
-
-  disconnect(): Promise<void> {
-    return this.admin.disconnect();
-  }
-
+/** The target's kafkajs admin (connection, broker count, topic creation that waits for leaders) plus what a consumer group needs. */
+class KafkajsAdmin extends TargetAdmin implements KafkaAdmin {
   listTopics(): Promise<string[]> {
     return this.admin.listTopics();
-  }
-
-  async brokerCount(): Promise<number> {
-    return (await this.admin.describeCluster()).brokers.length;
   }
 
   async committedOffsets(groupId: string, topics: readonly string[]): Promise<PartitionOffset[]> {
@@ -172,18 +161,8 @@ class KafkajsAdmin implements KafkaAdmin {
     return this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs);
   }
 
-  async createTopic(topic: {
-    topic: string;
-    numPartitions: number;
-    replicationFactor: number;
-    configEntries: readonly { name: string; value: string }[];
-  }): Promise<void> {
-    // kafkajs' own wait for leaders gives up on the UNKNOWN_TOPIC_OR_PARTITION a KRaft
-    // broker answers for a moment after a creation; the producer's retries cover it.
-    await this.admin.createTopics({
-      waitForLeaders: false,
-      topics: [{ ...topic, configEntries: [...topic.configEntries] }],
-    });
+  createTopic(topic: TopicToCreate): Promise<void> {
+    return this.createTopics([topic]);
   }
 }
 

@@ -119,8 +119,9 @@ class KafkajsProducer implements KafkaProducer {
   }
 }
 
-class KafkajsAdmin implements KafkaAdmin {
-  private readonly admin: ReturnType<Kafka["admin"]>;
+/** Topic administration with kafkajs; @qicore/source-redpanda's admin builds on it. */
+export class KafkajsAdmin implements KafkaAdmin {
+  protected readonly admin: ReturnType<Kafka["admin"]>;
 
   constructor(kafka: Kafka) {
     this.admin = kafka.admin();
