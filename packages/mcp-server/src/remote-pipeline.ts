@@ -1,15 +1,10 @@
-import { err, ok, QiError, type Result } from "@qicore/core";
+import { err, type MetricsSnapshot, ok, QiError, type Result } from "@qicore/core";
 
-/** What pipeline_status reports of a pipeline's metrics, from this process or over HTTP. */
-export interface MetricsView {
-  recordsIn: Record<string, number>;
-  recordsOut: Record<string, number>;
-  recordsFailed: Record<string, number>;
-  deadLetters: number;
-  batches: Record<string, { count: number; sumSeconds: number; p50Seconds: number; p99Seconds: number }>;
-  queueDepth: number;
-  dataAgeSeconds: Record<string, number>;
-}
+/**
+ * What pipeline_status reports of a pipeline's metrics, from this process or over HTTP: the
+ * core's snapshot, rebuilt from the Prometheus text when the pipeline runs elsewhere.
+ */
+export type MetricsView = MetricsSnapshot;
 
 /** The health and metrics a `qicore run` process serves on its metrics endpoint. */
 export interface RemotePipelineStatus {
