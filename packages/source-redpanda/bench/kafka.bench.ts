@@ -64,6 +64,13 @@ function kafkaTool(mainClass: string, args: string[]): string {
   return `${started.stdout}\n${started.stderr}`;
 }
 
+/** Creates a price topic as target-redpanda would (the core's topic config), for Kafka's own tools. */
+async function createTopic(brokers: string, topic: string): Promise<void> {
+  const target = createRedpandaTarget({ brokers, topics: { price: topic }, partitions: PARTITIONS });
+  await target.connect();
+  await target.disconnect();
+}
+
 /** Ten thousand distinct prices, sent a hundred times: the content does not change the cost. */
 const chunk = (): CryptoPrice[] => distinctPrices(CHUNK);
 
@@ -115,7 +122,7 @@ const produce: Benchmark = {
     writeFileSync(payloads, prices.map((price) => JSON.stringify(price)).join("\n"));
     const topic = `bench.produce.${run}.kafka`;
     // The same topic settings as the adapter's: created by the target from the core's config.
-    await createRedpandaTarget({ brokers, topics: { price: topic }, partitions: PARTITIONS }).connect();
+    await createTopic(brokers, topic);
     progress("ProducerPerformance: producing");
     const output = kafkaTool("org.apache.kafka.tools.ProducerPerformance", [
       "--bootstrap-server",
@@ -377,7 +384,7 @@ const latency: Benchmark = {
 
     progress("EndToEndLatency: Kafka's own produce → consume round trips");
     const kafkaTopic = `bench.latency.${run}.kafka`;
-    await createRedpandaTarget({ brokers, topics: { price: kafkaTopic }, partitions: PARTITIONS }).connect();
+    await createTopic(brokers, kafkaTopic);
     const output = kafkaTool("org.apache.kafka.tools.EndToEndLatency", [
       "--bootstrap-server",
       brokers,
