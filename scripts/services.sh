@@ -14,10 +14,47 @@
 # Everything downloaded, built or stored lives outside the clone, in QICORE_SERVICES_CACHE
 # (default /var/cache/qicore when writable, else ~/.cache/qicore), so a second `up` takes
 # seconds. Started processes outlive this script; their pid files are in <cache>/run.
-set -euo pipefail
+set -Eeuo pipefail
 umask 022
 
+# Runs a command that may leave a server behind with no descriptor of ours but 0, 1 and 2.
+# A server started from here would otherwise keep every descriptor its caller had open for as
+# long as it runs: a lock file (still "held" after the caller exits) or a CI log pipe (the CI
+# job waits for its end and hangs).
+without_inherited_fds() {
+  local fd
+  for fd in /proc/self/fd/*; do
+    fd="${fd##*/}"
+    if [ "$fd" -gt 2 ] 2>/dev/null; then
+      eval "exec $fd>&-" 2>/dev/null || true
+    fi
+  done
+  exec "$@"
+}
+
+# `services.sh detached COMMAND ...` is how this script starts servers (see above).
+if [ "${1:-}" = detached ]; then
+  shift
+  without_inherited_fds "$@"
+fi
+
+# What the script is doing now, for the error report below ("up kafka", "kafka: start ...").
+CURRENT_STEP="starting"
+# No command may end this script silently: whatever fails outside a logged step (a missing
+# folder, an unset variable, a failed pipeline) is reported with the step, the line and the
+# command. Steps with a log of their own report themselves in run_step.
+on_error() {
+  local status=$? line="$1" command="$2"
+  trap - ERR
+  printf 'services.sh: "%s" failed (exit %s) at scripts/services.sh line %s: %s\n' \
+    "$CURRENT_STEP" "$status" "$line" "$command" >&2
+  [ -n "${LOG_DIR:-}" ] && printf 'services.sh: the logs of the steps so far are in %s\n' "$LOG_DIR" >&2
+  exit "$status"
+}
+trap 'on_error "$LINENO" "$BASH_COMMAND"' ERR
+
 readonly SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly SCRIPT_PATH="$SCRIPT_DIR/$(basename "${BASH_SOURCE[0]}")"
 readonly ASSETS_DIR="$SCRIPT_DIR/services"
 readonly ALL_SERVICES=(timescale postgres kafka)
 
@@ -76,9 +113,13 @@ run_step() {
   mkdir -p "$(dirname "$log")"
   local started=$SECONDS
   say "$name ..."
-  # A subshell with errexit of its own: in an `if` condition bash would ignore errexit inside
-  # the step's functions, and a failed command in the middle of a step would go unnoticed.
-  local status
+  # A subshell with errexit of its own: in an `if` condition or `||` list bash would ignore
+  # errexit inside the step's functions (subshells included), and a failed command in the
+  # middle of a step would go unnoticed.
+  local status previous_step="$CURRENT_STEP"
+  CURRENT_STEP="$name"
+  # The step reports its own failure below, so the ERR trap stays out of its way.
+  trap - ERR
   set +e
   (
     set -e
@@ -86,6 +127,8 @@ run_step() {
   ) >"$log" 2>&1 </dev/null 9>&-
   status=$?
   set -e
+  trap 'on_error "$LINENO" "$BASH_COMMAND"' ERR
+  CURRENT_STEP="$previous_step"
   if [ "$status" -ne 0 ]; then
     printf 'services.sh: step "%s" failed (exit %s). Last lines of its log (%s):\n' "$name" "$status" "$log" >&2
     tail -n 25 "$log" | sed 's/^/    /' >&2
@@ -95,6 +138,7 @@ run_step() {
 }
 
 is_root() { [ "$(id -u)" = 0 ]; }
+
 
 require_root() {
   is_root || fail "$1 needs root (debootstrap, chroot, apt-get): run as root, or use docker-compose.yml and set the QICORE_TEST_* endpoints yourself."
@@ -189,8 +233,8 @@ start_timescale() {
   options+=" -c shared_preload_libraries=timescaledb -c timescaledb.telemetry_level=off -c max_connections=200"
   local start_command="$TIMESCALE_BIN_IN_ROOT/pg_ctl -D $TIMESCALE_DATA_IN_ROOT -w -t 120 -l $TIMESCALE_HOME_IN_ROOT/server.log -o '$options' start"
   # After a killed server, its last children can hold the data directory for a moment: retry once.
-  setsid --wait chroot "$TIMESCALE_ROOT" /bin/su postgres -s /bin/sh -c "$start_command" ||
-    { sleep 3 && setsid --wait chroot "$TIMESCALE_ROOT" /bin/su postgres -s /bin/sh -c "$start_command"; }
+  local start=(setsid --wait bash "$SCRIPT_PATH" detached chroot "$TIMESCALE_ROOT" /bin/su postgres -s /bin/sh -c "$start_command")
+  "${start[@]}" || { sleep 3 && "${start[@]}"; }
   head -n 1 "$TIMESCALE_ROOT$TIMESCALE_DATA_IN_ROOT/postmaster.pid" >"$RUN_DIR/timescale.pid"
   # Like the timescale/timescaledb image: the extension is ready in the default database and in
   # every database created later.
@@ -251,7 +295,12 @@ init_postgres_data() {
   fi
   mkdir -p "$POSTGRES_DATA"
   # The server writes its log next to its data directory.
-  is_root && chown postgres: "$CACHE_DIR/postgres" "$POSTGRES_DATA"
+  if is_root; then
+    chown postgres: "$CACHE_DIR/postgres" "$POSTGRES_DATA"
+    # A cache folder made with mktemp -d (mode 700) would hide the data from the server.
+    runuser -u postgres -- test -w "$POSTGRES_DATA" ||
+      { echo "the user postgres cannot reach $POSTGRES_DATA: make the folders above it searchable (chmod a+x)"; return 1; }
+  fi
   chmod 700 "$POSTGRES_DATA"
   as_postgres_user "$POSTGRES_BIN/initdb" -D "$POSTGRES_DATA" -A trust -U postgres -E UTF8 --locale=C.UTF-8
 }
@@ -260,10 +309,11 @@ start_postgres() {
   # No Unix socket: clients use TCP, and a cache path can be longer than a socket path may be.
   local command=("$POSTGRES_BIN/pg_ctl" -D "$POSTGRES_DATA" -w -t 120 -l "$CACHE_DIR/postgres/server.log"
     -o "-p $POSTGRES_PORT -c listen_addresses=$HOST -c unix_socket_directories='' -c max_connections=200" start)
-  is_root && command=(runuser -u postgres -- "${command[@]}")
+  if is_root; then command=(runuser -u postgres -- "${command[@]}"); fi
   # A session of its own, so the server outlives this script and whoever called it. After a
   # killed server, its last children can hold the data directory for a moment: retry once.
-  setsid --wait "${command[@]}" || { sleep 3 && setsid --wait "${command[@]}"; }
+  command=(setsid --wait bash "$SCRIPT_PATH" detached "${command[@]}")
+  "${command[@]}" || { sleep 3 && "${command[@]}"; }
   head -n 1 "$POSTGRES_DATA/postmaster.pid" >"$RUN_DIR/postgres.pid"
 }
 
@@ -373,7 +423,7 @@ start_kafka() {
   kafka_java_command info
   rm -f "$RUN_DIR/kafka.pid"
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' kafka-start "$RUN_DIR/kafka.pid" \
-    "${JAVA_COMMAND[@]}" kafka.Kafka "$KAFKA_CONFIG" >"$KAFKA_DIR/server.log" 2>&1 </dev/null 9>&- &
+    bash "$SCRIPT_PATH" detached "${JAVA_COMMAND[@]}" kafka.Kafka "$KAFKA_CONFIG" >"$KAFKA_DIR/server.log" 2>&1 </dev/null &
   local deadline=$((SECONDS + 90)) pid=""
   while [ -z "$pid" ] && [ "$SECONDS" -lt "$deadline" ]; do
     sleep 0.2
@@ -407,9 +457,10 @@ up_kafka() {
   command -v java >/dev/null || run_step "kafka: install Java" "$LOG_DIR/apt-java.log" apt_install default-jre-headless
   command -v mvn >/dev/null || run_step "kafka: install Maven" "$LOG_DIR/apt-maven.log" apt_install maven
   command -v kcat >/dev/null || run_step "kafka: install kcat" "$LOG_DIR/apt-kcat.log" apt_install kcat
-  local pom_sha
+  local pom_sha fetched_sha=""
   pom_sha="$(sha256sum "$ASSETS_DIR/kafka-pom.xml" | cut -d' ' -f1)"
-  if [ "$(cat "$KAFKA_DIR/lib.pom-sha256" 2>/dev/null)" != "$pom_sha" ]; then
+  if [ -f "$KAFKA_DIR/lib.pom-sha256" ]; then fetched_sha="$(cat "$KAFKA_DIR/lib.pom-sha256")"; fi
+  if [ "$fetched_sha" != "$pom_sha" ] || [ ! -d "$KAFKA_LIB" ]; then
     run_step "kafka: fetch the broker and tools from Maven Central" "$LOG_DIR/kafka-fetch.log" fetch_kafka
   fi
   mkdir -p "$KAFKA_DIR"
@@ -417,9 +468,12 @@ up_kafka() {
   cp "$ASSETS_DIR/kafka-log4j2.properties" "$KAFKA_DIR/log4j2.properties"
   write_kafka_config >"$KAFKA_CONFIG"
   # Tests create topics with unique names and the data is kept between runs; past a few
-  # thousand partitions the broker starts slowly, so the storage then starts afresh.
-  local partitions
-  partitions="$(find "$KAFKA_DATA" -mindepth 1 -maxdepth 1 -type d -name '*-[0-9]*' 2>/dev/null | wc -l)"
+  # thousand partitions the broker starts slowly, so the storage then starts afresh. On a first
+  # run there is no data folder yet: nothing to count.
+  local partitions=0
+  if [ -d "$KAFKA_DATA" ]; then
+    partitions="$(find "$KAFKA_DATA" -mindepth 1 -maxdepth 1 -type d -name '*-[0-9]*' | wc -l)"
+  fi
   if [ "$partitions" -gt "${QICORE_KAFKA_MAX_PARTITIONS:-3000}" ]; then
     say "kafka: $partitions partitions kept from earlier runs; formatting the storage afresh"
     rm -f "$KAFKA_DATA/meta.properties"
@@ -481,26 +535,32 @@ with_lock() {
 
 command_up() {
   with_lock
-  local started=$SECONDS name
+  local started=$SECONDS name names
+  names="$(selected_services "$@")" || exit 1
   say "cache: $CACHE_DIR"
-  for name in $(selected_services "$@"); do
+  for name in $names; do
+    CURRENT_STEP="up $name"
     "up_$name"
   done
+  CURRENT_STEP="up"
   say "all up in $((SECONDS - started)) s; endpoints: bash scripts/services.sh env"
 }
 
 command_down() {
   with_lock
-  local name
-  for name in $(selected_services "$@"); do
+  local name names
+  names="$(selected_services "$@")" || exit 1
+  for name in $names; do
+    CURRENT_STEP="down $name"
     "down_$name"
   done
 }
 
 command_reset() {
   command_down "$@"
-  local name
-  for name in $(selected_services "$@"); do
+  local name names
+  names="$(selected_services "$@")" || exit 1
+  for name in $names; do
     case "$name" in
       timescale) rm -rf "$TIMESCALE_ROOT$TIMESCALE_HOME_IN_ROOT" ;;
       postgres) rm -rf "$POSTGRES_DATA" ;;
@@ -554,6 +614,7 @@ usage() {
 main() {
   local command="${1:-}"
   [ "$#" -gt 0 ] && shift
+  CURRENT_STEP="$command${*:+ $*}"
   case "$command" in
     up) command_up "$@" ;;
     down) command_down "$@" ;;

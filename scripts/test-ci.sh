@@ -11,6 +11,15 @@ bash scripts/services.sh up
 eval "$(bash scripts/services.sh env)"
 export QICORE_TEST_TIMESCALE_URL QICORE_TEST_POSTGRES_URL QICORE_TEST_KAFKA_BROKERS
 
+# Every run also proves a first run: each service installed and started from an empty cache
+# (other ports), asked a question and stopped, so a first-run failure cannot hide behind the
+# warm cache above. It is mostly downloads and disk, so it runs beside lint, types and build.
+mkdir -p .qicore
+cold_start_log=.qicore/services-cold-start.log
+cold_start_started=$SECONDS
+bash scripts/services-cold-start.sh >"$cold_start_log" 2>&1 </dev/null &
+cold_start_pid=$!
+
 # Every step runs even when an earlier one failed, so one CI log shows every problem.
 status=0
 failed=()
@@ -27,7 +36,15 @@ run_step() {
 run_step "lint" pnpm lint
 run_step "typecheck" pnpm typecheck
 run_step "build" pnpm build
-mkdir -p .qicore
+
+cold_start() {
+  local status=0
+  wait "$cold_start_pid" || status=$?
+  cat "$cold_start_log"
+  echo "(cold start took $((SECONDS - cold_start_started)) s, beside lint, typecheck and build)"
+  return "$status"
+}
+run_step "services from an empty cache" cold_start
 run_step "tests" pnpm vitest run --reporter=default --reporter=json --outputFile.json=.qicore/test-results.json
 
 run_step "examples" pnpm examples

@@ -32,4 +32,10 @@ testSource({
     },
   }),
   maxBatches: 20,
+  // CoinGecko's candle widths, and a range the manual clock's data covers.
+  dsl: {
+    coinId: "bitcoin",
+    timeframe: "4h",
+    range: { start: new Date("2026-05-11T00:00:00Z"), end: new Date("2026-05-18T12:00:00Z") },
+  },
 });

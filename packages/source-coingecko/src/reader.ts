@@ -679,24 +679,43 @@ export class CoinGeckoReader {
   async connect(signal?: AbortSignal): Promise<void> {
     const budget = this.http.budget;
     if (this.parts.plan === "pro" && budget.limitSource !== "configured") {
-      const path = "/key";
-      const usage = expectShape(
-        keyResponse,
-        await this.http.getJson(path, {}, { priority: "live", signal }),
-        path,
-      );
-      const limit = usage.api_key_rate_limit_request_per_minute ?? usage.rate_limit_request_per_minute;
-      if (limit !== undefined && limit > 0) {
-        budget.setRate(limit, "discovered");
-        this.parts.logger.info("using the key's rate limit from /key", {
-          callsPerMinute: limit,
-          plan: usage.plan,
-        });
-      }
-      return;
+      if (await this.adoptKeyLimit(signal)) return;
     }
     const path = "/ping";
     expectShape(pingResponse, await this.http.getJson(path, {}, { priority: "live", signal }), path);
+  }
+
+  /**
+   * Adopts the key's own limit from `/key`. A server without `/key` (a caching proxy, a
+   * test server) keeps the default budget, with one warning: the limit is a convenience,
+   * not a reason to refuse to start. True when `/key` answered (it also proved the key).
+   */
+  private async adoptKeyLimit(signal: AbortSignal | undefined): Promise<boolean> {
+    const path = "/key";
+    const budget = this.http.budget;
+    let body: unknown;
+    try {
+      body = await this.http.getJson(path, {}, { priority: "live", signal });
+    } catch (thrown) {
+      const error = toQiError(thrown);
+      const status = error.context.status;
+      if (status !== 404 && status !== 405 && status !== 501) throw error;
+      this.parts.logger.warn(
+        `the server has no /key (HTTP ${status}); using ${budget.snapshot().callsPerMinute} calls per minute (set callsPerMinute to choose)`,
+        { plan: this.parts.plan },
+      );
+      return false;
+    }
+    const usage = expectShape(keyResponse, body, path);
+    const limit = usage.api_key_rate_limit_request_per_minute ?? usage.rate_limit_request_per_minute;
+    if (limit !== undefined && limit > 0) {
+      budget.setRate(limit, "discovered");
+      this.parts.logger.info("using the key's rate limit from /key", {
+        callsPerMinute: limit,
+        plan: usage.plan,
+      });
+    }
+    return true;
   }
 
   async healthCheck(): Promise<HealthStatus> {

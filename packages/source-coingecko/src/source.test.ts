@@ -421,6 +421,29 @@ describe("connect", () => {
     expect([budget.callsPerMinute, budget.limitSource]).toEqual([321, "discovered"]);
   });
 
+  it("on pro, a server without /key (a proxy, a test server) keeps the default budget with one warning", async () => {
+    const harness = await start(
+      { coins: ["bitcoin"], plan: "pro", apiKey: "pro-key", callsPerMinute: undefined },
+      { server: { host: "pro", keys: { "pro-key": "pro" } } },
+    );
+    harness.server.inject({ path: "/key", kind: "status", status: 404, body: { error: "Not Found" } });
+    await harness.handlers.connect?.();
+    const budget = harness.budgets.budgetFor({
+      plan: "pro",
+      apiKey: "pro-key",
+      callsPerMinute: undefined,
+      defaultCallsPerMinute: 250,
+      clock: harness.clock,
+    });
+    expect([budget.callsPerMinute, budget.limitSource]).toEqual([250, "default"]);
+    const warnings = harness.logger.lines.filter((entry) => entry.level === "warn");
+    expect(warnings.map((entry) => entry.message)).toEqual([
+      "the server has no /key (HTTP 404); using 250 calls per minute (set callsPerMinute to choose)",
+    ]);
+    // The key was still checked, with /ping.
+    expect(paths(harness)).toEqual(["/key", "/ping"]);
+  });
+
   it("fails with the fix when the key does not fit the host", async () => {
     const harness = await start(
       { coins: ["bitcoin"], plan: "pro", apiKey: "demo-key" },

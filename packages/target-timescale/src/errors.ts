@@ -127,10 +127,13 @@ export function databaseError(
       cause: error,
     });
   }
+  // Class 28 (wrong password, no such role, pg_hba refusal) and 42501 (insufficient
+  // privilege) are about credentials, not the database's health.
+  const security = state !== undefined && (state.startsWith("28") || state === "42501");
   return new QiError({
-    code: code ?? "EXTERNAL_ERROR",
-    message: `${ADAPTER_NAME}: ${action} failed: ${describe(error)}`,
-    category: "EXTERNAL",
+    code: code ?? (security ? "AUTHENTICATION_FAILED" : "EXTERNAL_ERROR"),
+    message: `${ADAPTER_NAME}: ${action} failed: ${describe(error)}${security ? " (check the user, password and grants in connectionString)" : ""}`,
+    category: security ? "SECURITY" : "EXTERNAL",
     retryable: false,
     context: base,
     cause: error,

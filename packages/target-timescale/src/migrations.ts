@@ -299,21 +299,29 @@ function missingEditionReason(edition: Edition, needs: SqlEdition): string {
 function announce(database: Database, options: MigrationOptions, report: MigrationReport): void {
   const { logger } = options;
   const fields = { database: database.location, schema: options.schema };
+  const fresh = report.skipped.filter((skip) => {
+    const key = `${database.location}|${options.schema}|${skip.feature}`;
+    if (announced.has(key)) return false;
+    announced.add(key);
+    return true;
+  });
+  // Asked for and not possible deserves a warning of its own; defaults the database lacks
+  // are one line of information, with the reasons at debug level.
+  const asked = fresh.filter((skip) => skip.feature.startsWith("retention"));
+  const defaults = fresh.filter((skip) => !asked.includes(skip));
   const editionKey = `${database.location}|${options.schema}|edition`;
   if (!announced.has(editionKey)) {
     announced.add(editionKey);
-    logger.info(`database: ${describeEdition(report.edition)}`, {
+    const without =
+      defaults.length > 0 ? `; not available here: ${defaults.map((skip) => skip.feature).join(", ")}` : "";
+    logger.info(`database: ${describeEdition(report.edition)}${without}`, {
       ...fields,
       schemaVersion: report.schemaVersion,
     });
+  } else if (defaults.length > 0) {
+    logger.info(`not available here: ${defaults.map((skip) => skip.feature).join(", ")}`, fields);
   }
+  for (const skip of defaults) logger.debug(`skipped ${skip.feature}: ${skip.reason}`, fields);
   for (const step of report.applied) logger.info(`created ${step}`, fields);
-  for (const skip of report.skipped) {
-    const key = `${database.location}|${options.schema}|${skip.feature}`;
-    if (announced.has(key)) continue;
-    announced.add(key);
-    // Asked for and not possible deserves a warning; a default the database lacks is information.
-    const asked = skip.feature.startsWith("retention");
-    logger[asked ? "warn" : "info"](`skipped ${skip.feature}: ${skip.reason}`, fields);
-  }
+  for (const skip of asked) logger.warn(`skipped ${skip.feature}: ${skip.reason}`, fields);
 }

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { testSource, testTarget } from "../testing/conformance";
+import { testSource } from "../testing/source-conformance";
+import { testTarget } from "../testing/target-conformance";
 import { fileTarget } from "./file-target";
 import { memoryStore, memoryTarget } from "./memory-target";
 import { syntheticSource } from "./synthetic-source";
@@ -30,5 +31,13 @@ testTarget({
         .map((line) => JSON.parse(line) as { kind?: string; record?: never })
         .filter((entry) => entry.kind === kind)
         .map((entry) => entry.record as never),
+    ) ?? [],
+  readDeadLetters: (handlers) =>
+    handlers.flush?.().then(() =>
+      readFileSync(join(folder, "records.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { deadLetter?: never })
+        .flatMap((entry) => (entry.deadLetter ? [entry.deadLetter] : [])),
     ) ?? [],
 });

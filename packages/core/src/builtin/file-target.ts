@@ -52,8 +52,11 @@ export const fileTarget = defineTarget<FileTargetConfig>({
         );
       },
       async flush() {
-        // Data handed to the stream is on its way to the OS; waiting for the buffer to empty is enough here.
-        if (stream && stream.writableLength > 0) await once(stream, "drain");
+        // An empty write's callback runs once everything written before it reached the OS.
+        // ("drain" would only come after a write that filled the buffer.)
+        const current = stream;
+        if (!current) return;
+        await new Promise<void>((done, fail) => current.write("", (error) => (error ? fail(error) : done())));
       },
     };
   },

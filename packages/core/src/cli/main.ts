@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { resolveFrom } from "../registry/module-loader";
 import type { LogLevel } from "../runtime/logger";
@@ -15,8 +17,8 @@ export const mainHelp = `qicore ${CORE_VERSION}: declarative crypto market-data 
 Usage: qicore <command> [options]
 
 Commands:
-  run <file>        run a pipeline (YAML or JSON)
-  validate <file>   check a pipeline file and print every problem with line and column
+  run [file]        run a pipeline (YAML or JSON; default ./pipeline.yaml)
+  validate [file]   check a pipeline file and print every problem with line and column
   adapters          list the installed sources and targets
   schema <what>     print generated SQL DDL, JSON Schemas, topic configs or types
   init [file]       write a starter pipeline.yaml
@@ -24,6 +26,8 @@ Commands:
 
 Run "qicore <command> --help" for a command's options.
 Exit codes: 0 success, 1 run failed, 2 invalid usage or pipeline file, 130 forced stop.`;
+
+const DEFAULT_PIPELINE_FILE = "pipeline.yaml";
 
 const HELP: Record<string, string> = {
   run: runHelp,
@@ -58,11 +62,21 @@ export async function main(argv: readonly string[], io: CommandIO = processIO())
     io.out(HELP[command] as string);
     return EXIT.OK;
   }
+  // Every command takes at most one positional argument (`adapters` none); a second one is a
+  // mistake worth saying, not something to ignore.
+  const extra = rest.slice(command === "adapters" ? 0 : 1);
+  if (HELP[command] && extra.length > 0) {
+    io.error(
+      `qicore ${command}: unexpected argument${extra.length > 1 ? "s" : ""} ${extra.map((word) => `"${word}"`).join(" ")}\n\n${HELP[command] ?? mainHelp}`,
+    );
+    return EXIT.INVALID;
+  }
   switch (command) {
-    case "run":
-      if (!rest[0]) return usage(io, runHelp);
+    case "run": {
+      const file = pipelineFileArgument(rest[0], io, runHelp);
+      if (file === undefined) return EXIT.INVALID;
       return runCommand(
-        rest[0],
+        file,
         {
           ...(values["metrics-port"] !== undefined ? { metricsPort: Number(values["metrics-port"]) } : {}),
           ...(values["metrics-host"] ? { metricsHost: values["metrics-host"] } : {}),
@@ -73,9 +87,12 @@ export async function main(argv: readonly string[], io: CommandIO = processIO())
         },
         io,
       );
-    case "validate":
-      if (!rest[0]) return usage(io, validateHelp);
-      return validateCommand(rest[0], { json: values.json === true }, io);
+    }
+    case "validate": {
+      const file = pipelineFileArgument(rest[0], io, validateHelp);
+      if (file === undefined) return EXIT.INVALID;
+      return validateCommand(file, { json: values.json === true }, io);
+    }
     case "adapters":
       return adaptersCommand({ load: values.load ?? [], json: values.json === true }, io);
     case "schema":
@@ -88,11 +105,12 @@ export async function main(argv: readonly string[], io: CommandIO = processIO())
           ...(values.schema ? { schema: values.schema } : {}),
           ...(values["chunk-interval"] ? { chunkInterval: values["chunk-interval"] } : {}),
           ...(values.format ? { format: values.format } : {}),
+          load: values.load ?? [],
         },
         io,
       );
     case "init":
-      return initCommand(rest[0] ?? "pipeline.yaml", { force: values.force === true }, io);
+      return initCommand(rest[0] ?? DEFAULT_PIPELINE_FILE, { force: values.force === true }, io);
     default:
       io.error(`unknown command "${command}"\n\n${mainHelp}`);
       return EXIT.INVALID;
@@ -126,9 +144,14 @@ function parse(argv: readonly string[]) {
   });
 }
 
-function usage(io: CommandIO, help: string): number {
-  io.error(help);
-  return EXIT.INVALID;
+/** The pipeline file a command works on: the one given, else ./pipeline.yaml when it exists. */
+function pipelineFileArgument(given: string | undefined, io: CommandIO, help: string): string | undefined {
+  if (given) return given;
+  if (existsSync(resolve(io.cwd, DEFAULT_PIPELINE_FILE))) return DEFAULT_PIPELINE_FILE;
+  io.error(
+    `no pipeline file given, and there is no ${DEFAULT_PIPELINE_FILE} in ${io.cwd} (write one with: qicore init)\n\n${help}`,
+  );
+  return undefined;
 }
 
 async function mcpCommand(args: readonly string[], io: CommandIO): Promise<number> {

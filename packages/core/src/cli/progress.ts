@@ -54,7 +54,10 @@ export function formatSummary(summary: RunSummary): string {
   for (const [adapter, count] of Object.entries(summary.recordsFailed)) {
     if (count > 0) lines.push(`  ✗ ${adapter.padEnd(7)} ${number.format(count).padStart(12)} failed`);
   }
-  lines.push(`  dead letters ${number.format(summary.deadLetters).padStart(9)}`);
+  lines.push(
+    `  dead letters ${number.format(summary.deadLetters).padStart(9)}${summary.deadLetters > 0 ? `  → ${summary.deadLetterDestination}` : ""}`,
+  );
+  lines.push(`  checkpoints  ${summary.checkpoints}`);
   if (summary.error) lines.push(`  error: ${summary.error.message}`);
   return lines.join("\n");
 }

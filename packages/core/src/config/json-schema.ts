@@ -57,7 +57,7 @@ export function pipelineJsonSchema(registry: AdapterRegistry = defaultRegistry()
     }
     if (branches.length > 0) item.allOf = branches;
   }
-  return {
+  return withoutUnionTypes({
     $schema: "https://json-schema.org/draft/2020-12/schema",
     title: "QiCore pipeline",
     description: "A QiCore pipeline file: sources, targets, routes and delivery settings.",
@@ -65,7 +65,25 @@ export function pipelineJsonSchema(registry: AdapterRegistry = defaultRegistry()
     ...(Object.keys(definitions).length > 0
       ? { $defs: { ...((schema.$defs as JsonSchema | undefined) ?? {}), ...definitions } }
       : {}),
-  };
+  }) as PipelineJsonSchema;
+}
+
+/**
+ * Rewrites `type: ["string", "number"]` (what zod writes for a union of plain types) as an
+ * `anyOf` of single types: strict validators (Ajv's default strict mode) refuse union types,
+ * and an editor schema must compile in every validator.
+ */
+function withoutUnionTypes(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map(withoutUnionTypes);
+  if (value === null || typeof value !== "object") return value;
+  const entries = Object.entries(value).map(([name, inner]) => [name, withoutUnionTypes(inner)] as const);
+  const object: JsonSchema = Object.fromEntries(entries);
+  const type = object.type;
+  if (!Array.isArray(type) || type.length < 2) return object;
+  const { type: _union, ...rest } = object;
+  const branches = type.map((single) => ({ type: single }));
+  if (rest.anyOf === undefined) return { ...rest, anyOf: branches };
+  return { ...withoutKey(rest, "anyOf"), allOf: [{ anyOf: rest.anyOf }, { anyOf: branches }] };
 }
 
 function adaptersOf(registry: AdapterRegistry, role: AdapterRole): AdapterDefinition[] {

@@ -528,7 +528,7 @@ describe("the resolved pipeline", () => {
         deadLetter: { path: join(folder, "nested", ".qicore", "dead-letters.jsonl") },
         maxInFlightRecords: 10_000,
       },
-      state: { store: "file", path: join(folder, "nested", ".qicore", "state.json") },
+      state: { store: "auto", path: join(folder, "nested", ".qicore", "state.json") },
       health: {},
       logging: { level: "info", format: "pretty" },
     });

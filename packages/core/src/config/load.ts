@@ -186,7 +186,7 @@ function build(
     state:
       state.store === "target"
         ? { store: "target", target: state.target }
-        : { store: "file", path: resolvePath(context.baseDir, state.path) },
+        : { store: state.store, path: resolvePath(context.baseDir, state.path) },
     health: health.freshness
       ? {
           freshness: {

@@ -120,6 +120,12 @@ const stateSchema = z
     "store",
     [
       z.strictObject({
+        store: z
+          .literal("auto")
+          .describe("With the data: in the first target that can hold checkpoints, else in the file `path`."),
+        path: z.string().min(1).default(PIPELINE_DEFAULTS.statePath),
+      }),
+      z.strictObject({
         store: z.literal("file"),
         path: z.string().min(1).default(PIPELINE_DEFAULTS.statePath),
       }),
@@ -128,10 +134,14 @@ const stateSchema = z
         target: idSchema.describe("Id of the target storing checkpoints."),
       }),
     ],
-    { error: "expected store: file (with an optional path) or store: target (with a target id)" },
+    {
+      error: "expected store: auto or file (with an optional path) or store: target (with a target id)",
+    },
   )
-  .prefault({ store: "file" })
-  .describe("Where source checkpoints are kept.");
+  .prefault({ store: "auto" })
+  .describe(
+    "Where source checkpoints are kept. By default (auto) with the data, so a new or emptied database is read from the start again instead of resuming past data it no longer has.",
+  );
 
 const healthSchema = z.strictObject({
   freshness: z

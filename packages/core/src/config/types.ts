@@ -85,7 +85,14 @@ export interface DeliveryPolicy {
 }
 
 /** Where source checkpoints are kept: a local file (absolute path) or a target's own storage. */
-export type StateConfig = { store: "file"; path: string } | { store: "target"; target: string };
+/**
+ * Where checkpoints are kept: `auto` (the default) in the first target that can hold them
+ * (a database target keeps them in a table beside the data), else in the file `path`.
+ */
+export type StateConfig =
+  | { store: "auto"; path: string }
+  | { store: "file"; path: string }
+  | { store: "target"; target: string };
 
 export interface HealthConfig {
   /** Not ready while the newest data of a coin is older than maxAgeMs (all coins seen, or those listed). */

@@ -73,31 +73,49 @@ function pickCondition(target: unknown): string | undefined {
   return undefined;
 }
 
-let typescriptLoaderRegistered = false;
+/** Thrown by `importModule` for a TypeScript file when the project has no tsx to load it with. */
+export class TypeScriptLoaderMissing extends Error {
+  override readonly name = "TypeScriptLoaderMissing";
+}
+
+type TsImport = (specifier: string, parentURL: string) => Promise<unknown>;
+let tsImport: TsImport | undefined;
 
 /**
- * Lets Node import a `.ts` adapter file: registers tsx's loader when the user's
- * project has tsx. Without it, the error says how to proceed.
+ * Imports an adapter module. TypeScript files go through tsx's `tsImport`, which loads them
+ * as ES modules whatever the project's `"type"` says: in a CommonJS project (what `npm init`
+ * writes) Node's own hooks would compile the file to CommonJS, which cannot load the core.
+ * Under Bun and vitest, which run TypeScript themselves, it is a plain `import()`.
  */
-export async function ensureTypeScriptLoader(fromDirs: readonly string[]): Promise<boolean> {
-  if (typescriptLoaderRegistered || process.versions.bun) return true;
+export async function importModule(
+  specifier: string,
+  fromDirs: readonly string[],
+): Promise<Record<string, unknown>> {
+  const typescript = specifier.startsWith("file:") && /\.[cm]?ts$/.test(specifier);
+  if (!typescript || process.versions.bun || process.env.VITEST) {
+    return (await import(/* @vite-ignore */ specifier)) as Record<string, unknown>;
+  }
+  const load = await findTsImport(fromDirs);
+  if (!load) throw new TypeScriptLoaderMissing("tsx is not installed in the project");
+  return (await load(specifier, pathToFileURL(join(resolve(fromDirs[0] ?? "."), "noop.js")).href)) as Record<
+    string,
+    unknown
+  >;
+}
+
+async function findTsImport(fromDirs: readonly string[]): Promise<TsImport | undefined> {
+  if (tsImport) return tsImport;
   for (const fromDir of fromDirs) {
     try {
       const path = createRequire(join(resolve(fromDir), "noop.js")).resolve("tsx/esm/api");
-      const api = (await import(pathToFileURL(path).href)) as { register: () => unknown };
-      api.register();
-      typescriptLoaderRegistered = true;
-      return true;
+      const api = (await import(pathToFileURL(path).href)) as { tsImport?: TsImport };
+      if (typeof api.tsImport === "function") {
+        tsImport = api.tsImport;
+        return tsImport;
+      }
     } catch {
       // not installed near this folder; try the next
     }
   }
-  // Already running under a TypeScript-aware loader (vitest, tsx)?
-  try {
-    await import(/* @vite-ignore */ "tsx/esm/api").then((api: { register: () => unknown }) => api.register());
-    typescriptLoaderRegistered = true;
-    return true;
-  } catch {
-    return false;
-  }
+  return undefined;
 }

@@ -4,7 +4,10 @@ import type { AdapterDefinition, SourceDefinition, TargetDefinition } from "../a
 import { BUILTIN_ADAPTERS } from "../builtin/index";
 import { QiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
-import { ensureTypeScriptLoader, resolveFrom } from "./module-loader";
+import { findInstalledAdapterPackages, type InstalledAdapterPackage } from "./discover";
+import { describeImportFailure } from "./import-failure";
+import { importModule, resolveFrom, TypeScriptLoaderMissing } from "./module-loader";
+import { installCommand } from "./package-manager";
 import { checkAdapter, isAdapterDefinition } from "./shape";
 
 export type AdapterRole = "source" | "target";
@@ -15,6 +18,14 @@ export interface AdapterSummary {
   description?: string;
   kinds: readonly string[];
   origin: string;
+}
+
+/** What `loadInstalled` found in the project. */
+export interface InstalledAdapters {
+  /** Packages imported, with the adapters each provides. */
+  loaded: { package: string; adapters: { role: AdapterRole; name: string }[] }[];
+  /** Packages that declare adapters but could not be imported, with the reason. */
+  failed: { package: string; error: QiError }[];
 }
 
 export interface ResolveOptions {
@@ -92,26 +103,16 @@ export class AdapterRegistry {
         : isAbsolute(type)
           ? type
           : resolvePath(searchDirs[0] as string, type);
-      if (/\.[cm]?ts$/.test(file) && !process.env.VITEST && !(await ensureTypeScriptLoader(searchDirs))) {
-        return err(
-          new QiError({
-            code: "ADAPTER_INVALID",
-            message: `${role} adapter "${type}" is a TypeScript file: install tsx in your project (pnpm add -D tsx) or compile the adapter to .js`,
-            category: "VALIDATION",
-            retryable: false,
-            context: { role, type },
-          }),
-        );
-      }
       return this.loadModule(
         role,
         type,
         file.startsWith("file:") ? file : pathToFileURL(file).href,
         `file ${type}`,
+        searchDirs,
       );
     }
     if (looksLikePackage(type))
-      return this.loadModule(role, type, resolveFrom(type, searchDirs), `package ${type}`);
+      return this.loadModule(role, type, resolveFrom(type, searchDirs), `package ${type}`, searchDirs);
 
     const conventional = `@qicore/${role}-${type}`;
     const loaded = await this.loadModule(
@@ -119,10 +120,68 @@ export class AdapterRegistry {
       type,
       resolveFrom(conventional, searchDirs),
       `package ${conventional}`,
+      searchDirs,
       true,
     );
     if (loaded.ok) return loaded;
-    return err(this.notFound(role, type));
+    // Perhaps a package that declares it under another name; at least the message will
+    // list everything the project has installed.
+    const installed = await this.loadInstalled(options);
+    const found = this.get(role, type);
+    if (found) return ok(found);
+    return err(this.notFound(role, type, installed.failed));
+  }
+
+  /**
+   * Imports every adapter package installed in the project at `baseDir` (see
+   * `findInstalledAdapterPackages`) and registers its adapters, so listings, the editor
+   * schema and "unknown type" messages know them without the pipeline naming them first.
+   */
+  async loadInstalled(options: ResolveOptions = {}): Promise<InstalledAdapters> {
+    const searchDirs = [options.baseDir ?? process.cwd(), process.cwd()];
+    const report: InstalledAdapters = { loaded: [], failed: [] };
+    for (const installed of findInstalledAdapterPackages(searchDirs)) {
+      const outcome = await this.importPackage(installed, searchDirs);
+      if (outcome.ok) report.loaded.push({ package: installed.name, adapters: outcome.value });
+      else report.failed.push({ package: installed.name, error: outcome.error });
+    }
+    return report;
+  }
+
+  private async importPackage(
+    installed: InstalledAdapterPackage,
+    searchDirs: readonly string[],
+  ): Promise<Result<{ role: AdapterRole; name: string }[], QiError>> {
+    let module: Record<string, unknown>;
+    try {
+      module = (await import(resolveFrom(installed.name, searchDirs))) as Record<string, unknown>;
+    } catch (thrown) {
+      return err(
+        new QiError({
+          code: "ADAPTER_INVALID",
+          message: `package ${installed.name} (${installed.dir}) declares QiCore adapters but importing it failed: ${(thrown as Error).message}`,
+          category: "VALIDATION",
+          retryable: false,
+          context: { package: installed.name },
+          cause: thrown,
+        }),
+      );
+    }
+    const provided: { role: AdapterRole; name: string }[] = [];
+    const definitions = new Set([module.default, ...Object.values(module)].filter(isAdapterDefinition));
+    for (const definition of definitions) {
+      // Importing registered it in the default registry already; another registry takes the exports.
+      const known = this.get(definition.role, definition.name) === definition;
+      if (known || this.register(definition, `package ${installed.name}`).ok)
+        provided.push({ role: definition.role, name: definition.name });
+    }
+    for (const role of ["source", "target"] as const) {
+      for (const name of installed.declared[role]) {
+        if (this.get(role, name) && !provided.some((entry) => entry.role === role && entry.name === name))
+          provided.push({ role, name });
+      }
+    }
+    return ok(provided);
   }
 
   private async loadModule(
@@ -130,25 +189,38 @@ export class AdapterRegistry {
     type: string,
     specifier: string,
     origin: string,
+    searchDirs: readonly string[],
     quietIfMissing = false,
   ): Promise<Result<AdapterDefinition, QiError>> {
     let module: Record<string, unknown>;
     try {
-      module = (await import(specifier)) as Record<string, unknown>;
+      module = await importModule(specifier, searchDirs);
     } catch (thrown) {
-      if (quietIfMissing) return err(this.notFound(role, type));
-      const missing = (thrown as { code?: string }).code;
-      const reason =
-        missing === "ERR_MODULE_NOT_FOUND" || missing === "ERR_UNSUPPORTED_DIR_IMPORT"
-          ? "it could not be found"
-          : `importing it failed: ${(thrown as Error).message}`;
+      if (thrown instanceof TypeScriptLoaderMissing) {
+        return err(
+          new QiError({
+            code: "ADAPTER_INVALID",
+            message: `${role} adapter "${type}" is a TypeScript file: install tsx in your project (${installCommand(searchDirs[0])} -D tsx) or compile the adapter to .js`,
+            category: "VALIDATION",
+            retryable: false,
+            context: { role, type },
+          }),
+        );
+      }
+      const failure = describeImportFailure(thrown, specifier);
+      if (quietIfMissing && failure.missingItself) return err(this.notFound(role, type));
+      // Only a module that is not there gets the list of what is; a module that is there
+      // but fails gets its own error, with the file and line where it has them.
+      const message = failure.missingItself
+        ? `${role} adapter "${type}": ${origin} could not be found. ${this.availableText(role)}`
+        : `${role} adapter "${type}": importing ${origin} failed: ${failure.reason}`;
       return err(
         new QiError({
-          code: "ADAPTER_NOT_FOUND",
-          message: `${role} adapter "${type}": ${origin} ${reason}. ${this.availableText(role)}`,
+          code: failure.missingItself ? "ADAPTER_NOT_FOUND" : "ADAPTER_INVALID",
+          message,
           category: "VALIDATION",
           retryable: false,
-          context: { role, type },
+          context: { role, type, ...(failure.location ? { location: failure.location } : {}) },
           cause: thrown,
         }),
       );
@@ -183,10 +255,13 @@ export class AdapterRegistry {
     return ok(chosen);
   }
 
-  private notFound(role: AdapterRole, type: string): QiError {
+  private notFound(role: AdapterRole, type: string, unloadable: InstalledAdapters["failed"] = []): QiError {
+    const broken = unloadable
+      .map((entry) => ` (installed but not loadable: ${entry.error.message})`)
+      .join("");
     return new QiError({
       code: "ADAPTER_NOT_FOUND",
-      message: `unknown ${role} type "${type}". ${this.availableText(role)}`,
+      message: `unknown ${role} type "${type}". ${this.availableText(role)}${broken}`,
       category: "VALIDATION",
       retryable: false,
       context: { role, type, available: this.list(role).map((adapter) => adapter.name) },
@@ -195,7 +270,7 @@ export class AdapterRegistry {
 
   private availableText(role: AdapterRole): string {
     const names = this.list(role).map((adapter) => adapter.name);
-    const installHint = `install one (e.g. pnpm add @qicore/${role}-<name>), or give a file path (./my-${role}.ts) or a package name`;
+    const installHint = `install one (e.g. ${installCommand()} @qicore/${role}-<name>), or give a file path (./my-${role}.ts) or a package name`;
     return names.length > 0
       ? `Available ${role}s: ${names.join(", ")}; or ${installHint}.`
       : `No ${role}s are registered; ${installHint}.`;

@@ -38,6 +38,10 @@ export interface RunSummary {
   recordsOut: Record<string, number>;
   recordsFailed: Record<string, number>;
   deadLetters: number;
+  /** Where dead letters went (`file .qicore/dead-letters.jsonl`, `target "dlq" (file)`). */
+  deadLetterDestination: string;
+  /** Where the sources' checkpoints are kept (`target "db"`, a file path). */
+  checkpoints: string;
   error?: QiError;
 }
 
@@ -78,6 +82,7 @@ export class Pipeline {
   private gate: RecordGate;
   private deadLetters: DeadLetterSink | undefined;
   private stateStore: StateStore | undefined;
+  private stateLocation = "";
   private startedAt = 0;
   private finished: Promise<RunSummary> | undefined;
   private fatal: QiError | undefined;
@@ -282,15 +287,34 @@ export class Pipeline {
     } else {
       this.deadLetters = new FileDeadLetterSink(resolvePath(this.config.baseDir, deadLetter.path));
     }
-    if (this.options.stateStore) this.stateStore = this.options.stateStore;
-    else if (this.config.state.store === "target") {
-      const target = this.targets.get(this.config.state.target);
-      if (!target)
-        return err(configBug(`state target "${this.config.state.target}" is not a target of this pipeline`));
+    const state = this.config.state;
+    if (this.options.stateStore) {
+      this.stateStore = this.options.stateStore;
+      this.stateLocation = "the state store given in code";
+    } else if (state.store === "target") {
+      const target = this.targets.get(state.target);
+      if (!target) return err(configBug(`state target "${state.target}" is not a target of this pipeline`));
       const store = await target.stateStore();
       if (!store.ok) return store;
       this.stateStore = store.value;
-    } else this.stateStore = new FileStateStore(this.config.state.path);
+      this.stateLocation = `target "${target.id}"`;
+    } else {
+      // Checkpoints kept with the data: a database that is new or was emptied has no
+      // checkpoint either, so its sources start over instead of skipping what it lost.
+      const holder =
+        state.store === "auto"
+          ? [...this.targets.values()].find((target) => target.canStoreState)
+          : undefined;
+      const store = holder ? await holder.stateStore() : undefined;
+      if (holder && store?.ok) {
+        this.stateStore = store.value;
+        this.stateLocation = `target "${holder.id}"`;
+      } else {
+        this.stateStore = new FileStateStore(state.path);
+        this.stateLocation = state.path;
+      }
+    }
+    this.logger.debug("checkpoints are kept in", { location: this.stateLocation });
     return ok(undefined);
   }
 
@@ -472,6 +496,8 @@ export class Pipeline {
       recordsOut: snapshot.recordsOut,
       recordsFailed: snapshot.recordsFailed,
       deadLetters: snapshot.deadLetters,
+      deadLetterDestination: this.deadLetters?.description ?? describeDeadLetterConfig(this.config),
+      checkpoints: this.stateLocation || describeStateConfig(this.config),
       ...(error ? { error } : {}),
     };
   }
@@ -498,6 +524,15 @@ function deadLetterFailure(sink: DeadLetterSink | undefined, thrown: unknown): Q
     retryable: false,
     cause,
   });
+}
+
+function describeDeadLetterConfig(config: ResolvedPipeline): string {
+  const { deadLetter } = config.delivery;
+  return "target" in deadLetter ? `target "${deadLetter.target}"` : `file ${deadLetter.path}`;
+}
+
+function describeStateConfig(config: ResolvedPipeline): string {
+  return config.state.store === "target" ? `target "${config.state.target}"` : config.state.path;
 }
 
 function configBug(message: string): QiError {

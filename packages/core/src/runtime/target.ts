@@ -70,6 +70,11 @@ export class Target extends WrappedAdapter<TargetHandlers> {
     return this.call("flush", async () => this.handlers.flush?.());
   }
 
+  /** Whether the target can keep the pipeline's checkpoints (`stateStore`). */
+  get canStoreState(): boolean {
+    return typeof this.handlers.stateStore === "function";
+  }
+
   async stateStore(): Promise<Result<StateStore, QiError>> {
     if (!this.handlers.stateStore) {
       return err(capabilityMissing(this.id, this.name, "a state store (stateStore)"));

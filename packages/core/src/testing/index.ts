@@ -7,5 +7,7 @@ export { MemoryStore, memoryStore, memoryTarget } from "../builtin/memory-target
 export { syntheticSource } from "../builtin/synthetic-source";
 export { createMemoryLogger, silentLogger } from "../runtime/logger";
 export { MemoryStateStore } from "../runtime/state-store";
-export { type TestSourceOptions, type TestTargetOptions, testSource, testTarget } from "./conformance";
+export { precisionRecords } from "./precision-records";
 export { sampleRecords } from "./sample-records";
+export { type TestSourceOptions, testSource } from "./source-conformance";
+export { type TestTargetOptions, testTarget } from "./target-conformance";

@@ -3,7 +3,7 @@ import type { MarketRecord, RecordKind } from "../dsl/kinds";
 
 /**
  * Valid, normalised records of a kind for tests: deterministic (seeded), covering
- * several coins and times. Decimals include long fractional parts to catch precision loss.
+ * several coins and times. Decimals have long fractional parts; for decimals at full column precision see precisionRecords().
  */
 export async function sampleRecords(kind: RecordKind, count: number, seed = 42): Promise<MarketRecord[]> {
   const coins = ["bitcoin", "ethereum", "solana"];

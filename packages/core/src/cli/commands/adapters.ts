@@ -1,37 +1,20 @@
 import { defaultRegistry } from "../../registry/registry";
 import { EXIT } from "../exit-codes";
 import type { CommandIO } from "../io";
+import { loadAdaptersForCommand } from "./load-adapters";
 
 export const adaptersHelp = `Usage: qicore adapters [--load <package-or-path>]... [--json]
 
-Lists the sources and targets this installation knows: the built-ins, every
-installed @qicore/source-* and @qicore/target-* package, and any --load'ed module.`;
-
-const KNOWN_PACKAGES = [
-  "@qicore/source-coingecko",
-  "@qicore/source-redpanda",
-  "@qicore/target-timescale",
-  "@qicore/target-redpanda",
-];
+Lists the sources and targets this project can use: the built-ins, every installed
+adapter package (@qicore/source-*, @qicore/target-*, and packages whose package.json
+declares "qicore": { "adapters": ... }), and any --load'ed module.`;
 
 export async function adaptersCommand(
   options: { load: string[]; json: boolean },
   io: CommandIO,
 ): Promise<number> {
   const registry = defaultRegistry();
-  const notes: string[] = [];
-  for (const name of KNOWN_PACKAGES) {
-    const [role, type] = name.replace("@qicore/", "").split(/-(.*)/s) as ["source" | "target", string];
-    await registry.resolve(role, type, { baseDir: io.cwd }); // registers it when installed; silence otherwise
-  }
-  for (const specifier of options.load) {
-    let loaded = false;
-    for (const role of ["source", "target"] as const) {
-      const result = await registry.resolve(role, specifier, { baseDir: io.cwd });
-      if (result.ok) loaded = true;
-    }
-    if (!loaded) notes.push(`could not load ${specifier}`);
-  }
+  const problems = await loadAdaptersForCommand(registry, options.load, io.cwd);
   const adapters = registry.list();
   if (options.json) {
     io.out(JSON.stringify(adapters, null, 2));
@@ -45,6 +28,6 @@ export async function adaptersCommand(
       }
     }
   }
-  for (const note of notes) io.error(note);
-  return notes.length > 0 ? EXIT.INVALID : EXIT.OK;
+  for (const problem of problems) io.error(problem);
+  return problems.length > 0 ? EXIT.INVALID : EXIT.OK;
 }

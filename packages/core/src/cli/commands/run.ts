@@ -13,6 +13,8 @@ export const runHelp = `Usage: qicore run <pipeline.yaml> [options]
 
 Runs a pipeline until its bounded sources are exhausted (then exits 0) or until
 SIGINT/SIGTERM, which stops reading, writes and acknowledges what was read, and exits 0.
+The file defaults to ./pipeline.yaml. Under a supervisor (systemd, Docker, a CI job) run
+node_modules/.bin/qicore directly: npx does not pass SIGINT/SIGTERM on.
 
 Options:
   --metrics-port <n>     serve /metrics and /health/{live,ready} on 127.0.0.1:<n>
@@ -45,6 +47,8 @@ export async function runCommand(file: string, options: RunOptions, io: CommandI
   if (!loaded.ok) {
     const problems = loaded.error.context.problems as ConfigProblem[] | undefined;
     io.error(problems ? formatConfigProblems(problems) : loaded.error.message);
+    if (options.summaryJson)
+      io.out(JSON.stringify({ pipeline: file, state: "invalid", error: loaded.error.toJSON() }));
     return EXIT.INVALID;
   }
   const pipeline = loaded.value;
@@ -55,7 +59,9 @@ export async function runCommand(file: string, options: RunOptions, io: CommandI
       error: initialized.error.message,
       code: initialized.error.code,
     });
-    await pipeline.destroy();
+    const summary = await pipeline.destroy();
+    // A supervisor reading --summary-json gets a summary whatever happened.
+    if (options.summaryJson) io.out(JSON.stringify({ ...summary, error: initialized.error.toJSON() }));
     return EXIT.FAILED;
   }
 

@@ -10,6 +10,7 @@ import { RECORD_KINDS, type RecordKind } from "../../dsl/kinds";
 import { defaultRegistry } from "../../registry/registry";
 import { EXIT } from "../exit-codes";
 import type { CommandIO } from "../io";
+import { loadAdaptersForCommand } from "./load-adapters";
 
 export const schemaHelp = `Usage: qicore schema <sql|json|topics|types|pipeline> [options]
 
@@ -21,7 +22,9 @@ Prints what the DSL's zod schemas generate:
   topics     Kafka topic configs (partitions, retention, compression, cleanup);
              --format yaml|json (default yaml)
   types      TypeScript declarations of the records
-  pipeline   the JSON Schema of pipeline files, with the installed adapters' configs`;
+  pipeline   the JSON Schema of pipeline files, with the configs of the adapters this
+             project has installed and of any --load <package-or-path> (repeatable);
+             save it beside your pipeline for editors: qicore schema pipeline > pipeline.schema.json`;
 
 export interface SchemaOptions {
   kind?: string;
@@ -30,6 +33,7 @@ export interface SchemaOptions {
   schema?: string;
   chunkInterval?: string;
   format?: string;
+  load?: readonly string[];
 }
 
 export async function schemaCommand(
@@ -79,9 +83,14 @@ export async function schemaCommand(
     case "types":
       io.out(generateTypeDeclarations());
       return EXIT.OK;
-    case "pipeline":
-      io.out(JSON.stringify(pipelineJsonSchema(defaultRegistry()), null, 2));
+    case "pipeline": {
+      const registry = defaultRegistry();
+      const problems = await loadAdaptersForCommand(registry, options.load ?? [], io.cwd);
+      for (const problem of problems) io.error(problem);
+      if (problems.length > 0) return EXIT.INVALID;
+      io.out(JSON.stringify(pipelineJsonSchema(registry), null, 2));
       return EXIT.OK;
+    }
     default:
       io.error(what ? `unknown schema "${what}"\n\n${schemaHelp}` : schemaHelp);
       return EXIT.INVALID;

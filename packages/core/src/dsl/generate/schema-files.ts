@@ -1,6 +1,7 @@
 import { pipelineJsonSchema } from "../../config/json-schema";
 import { createRegistry } from "../../registry/registry";
 import { allRecordJsonSchemas } from "./json-schema";
+import { recordsMarkdown } from "./markdown";
 import { generateSchemaSql } from "./sql";
 import { topicsYaml } from "./topics";
 
@@ -30,6 +31,7 @@ export function schemaFiles(): SchemaFile[] {
     ),
     { path: "schemas/schema.sql", content: generateSchemaSql(), format: "text" },
     { path: "schemas/topics.yml", content: topicsYaml(), format: "text" },
+    { path: "schemas/RECORDS.md", content: recordsMarkdown(), format: "text" },
     // Pipeline files, with the built-in adapters' configs; `qicore schema pipeline` adds installed adapters.
     {
       path: "schemas/pipeline.schema.json",

@@ -1,0 +1,94 @@
+/**
+ * The conformance suite catches the bugs it names: it runs here, in a separate vitest run,
+ * against adapters that have them (./__mutants__), and each must fail exactly the check for
+ * its bug while passing the others.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+
+interface AssertionResult {
+  fullName: string;
+  status: string;
+  failureMessages: string[];
+}
+interface FileResult {
+  name: string;
+  assertionResults: AssertionResult[];
+}
+
+const mutantsDir = fileURLToPath(new URL("./__mutants__/", import.meta.url));
+let files: FileResult[] = [];
+
+beforeAll(() => {
+  const output = mkdtempSync(join(tmpdir(), "qicore-mutants-"));
+  const report = join(output, "report.json");
+  const vitest = join(dirname(createRequire(import.meta.url).resolve("vitest/package.json")), "vitest.mjs");
+  const run = spawnSync(
+    process.execPath,
+    [
+      vitest,
+      "run",
+      "--config",
+      join(mutantsDir, "vitest.config.ts"),
+      "--reporter=json",
+      `--outputFile=${report}`,
+    ],
+    {
+      cwd: mutantsDir,
+      encoding: "utf8",
+      timeout: 120_000,
+      env: { ...process.env, VITEST: undefined } as never,
+    },
+  );
+  try {
+    files = (JSON.parse(readFileSync(report, "utf8")) as { testResults: FileResult[] }).testResults;
+  } catch {
+    throw new Error(`the mutants' vitest run wrote no report (exit ${run.status}): ${run.stderr}`);
+  } finally {
+    rmSync(output, { recursive: true, force: true });
+  }
+}, 150_000);
+
+function resultsOf(file: string): AssertionResult[] {
+  const found = files.find((entry) => entry.name.endsWith(file));
+  if (!found)
+    throw new Error(`no results for ${file}; files run: ${files.map((entry) => entry.name).join(", ")}`);
+  return found.assertionResults;
+}
+
+function failedChecks(file: string): string[] {
+  return resultsOf(file)
+    .filter((result) => result.status === "failed")
+    .map((result) => result.fullName.replace(/^.* conformance /, ""));
+}
+
+describe("the conformance suite against adapters with known bugs", () => {
+  it("fails a target that stores decimals as floats, in the precision checks only", () => {
+    expect(failedChecks("float-target.conformance.ts").sort()).toEqual([
+      "keeps every digit of ohlcv decimals at the columns' full precision",
+      "keeps every digit of price decimals at the columns' full precision",
+    ]);
+  });
+
+  it("fails a one-batch source that ignores its checkpoint, in the replay check only", () => {
+    expect(failedChecks("checkpoint-ignoring-source.conformance.ts")).toEqual([
+      "resumes from a checkpoint with the records that followed it, and none before it",
+    ]);
+  });
+
+  it("fails a source whose getOHLCV returns garbage, in the DSL check only", () => {
+    expect(failedChecks("garbage-dsl-source.conformance.ts")).toEqual([
+      "returns valid records from the DSL methods it offers",
+    ]);
+    const message = resultsOf("garbage-dsl-source.conformance.ts")
+      .flatMap((result) => result.failureMessages)
+      .join("\n");
+    expect(message).toContain("getOHLCV(");
+    expect(message).toContain("is not a valid ohlcv");
+  });
+});
