@@ -10,6 +10,9 @@
 #
 # Usage: scripts/services.sh up|down|status|env|reset [timescale|postgres|kafka ...]
 #        scripts/services.sh kafka-class <main class> [arguments...]
+#        scripts/services.sh scratch timescale|kafka <port> start|stop|kill|pause|resume
+#          a throwaway instance of its own (data, ports) that outage tests stop, kill and
+#          pause without disturbing the shared services; `up` must have run first.
 #
 # Everything downloaded, built or stored lives outside the clone, in QICORE_SERVICES_CACHE
 # (default /var/cache/qicore when writable, else ~/.cache/qicore), so a second `up` takes
@@ -600,6 +603,119 @@ export QICORE_SERVICES_CACHE='$CACHE_DIR'
 EOF
 }
 
+# ---------------------------------------------------------------------------------------------
+# Scratch instances for outage tests: the same binaries, data and ports of their own.
+
+scratch_timescale() {
+  local port="$1" action="$2"
+  local home="/var/lib/qicore/scratch-$port"
+  local data="$home/data"
+  [ -x "$TIMESCALE_ROOT$TIMESCALE_BIN_IN_ROOT/postgres" ] || fail "scratch timescale: run scripts/services.sh up timescale first"
+  local ctl="$TIMESCALE_BIN_IN_ROOT/pg_ctl -D $data"
+  case "$action" in
+    start)
+      if [ ! -f "$TIMESCALE_ROOT$data/PG_VERSION" ]; then
+        chroot "$TIMESCALE_ROOT" /bin/sh -c "mkdir -p $home && chown -R postgres:postgres $home"
+        in_timescale_root "$TIMESCALE_BIN_IN_ROOT/initdb -D $data -A trust -U postgres -E UTF8 --locale=C.UTF-8" >/dev/null
+      fi
+      local options="-p $port -c listen_addresses=$HOST -c unix_socket_directories=/tmp -c shared_preload_libraries=timescaledb -c timescaledb.telemetry_level=off"
+      setsid --wait bash "$SCRIPT_PATH" detached chroot "$TIMESCALE_ROOT" /bin/su postgres -s /bin/sh -c \
+        "$ctl -w -t 60 -l $home/server.log -o '$options' start" >/dev/null
+      in_timescale_root "$TIMESCALE_BIN_IN_ROOT/psql -h $HOST -p $port -U postgres -d postgres -v ON_ERROR_STOP=1 -qc 'CREATE EXTENSION IF NOT EXISTS timescaledb'" >/dev/null
+      ;;
+    stop) in_timescale_root "$ctl -m fast -w -t 60 stop" >/dev/null ;;
+    kill) in_timescale_root "$ctl -m immediate -w -t 60 stop" >/dev/null ;;
+    pause | resume)
+      # Every process of the cluster: the postmaster and the backends serving connections.
+      local pid signal=STOP
+      [ "$action" = resume ] && signal=CONT
+      pid="$(head -n 1 "$TIMESCALE_ROOT$data/postmaster.pid")"
+      # shellcheck disable=SC2046 # one pid a word
+      kill "-$signal" "$pid" $(pgrep -P "$pid" || true)
+      ;;
+    *) fail "scratch timescale: unknown action '$action' (start|stop|kill|pause|resume)" ;;
+  esac
+}
+
+scratch_kafka() {
+  local port="$1" action="$2"
+  local dir="$CACHE_DIR/scratch-kafka-$port"
+  local config="$dir/server.properties" pid_file="$dir/kafka.pid"
+  [ -f "$KAFKA_DIR/lib.pom-sha256" ] || fail "scratch kafka: run scripts/services.sh up kafka first"
+  case "$action" in
+    start)
+      mkdir -p "$dir/data"
+      scratch_kafka_config "$port" "$((port + 1))" "$dir/data" >"$config"
+      if [ ! -f "$dir/data/meta.properties" ]; then
+        local cluster_id
+        cluster_id="$(kafka_java warn kafka.tools.StorageTool random-uuid | tail -n 1)"
+        kafka_java warn kafka.tools.StorageTool format -t "$cluster_id" -c "$config" >/dev/null
+      fi
+      kafka_java_command info
+      setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' scratch-kafka "$pid_file" \
+        bash "$SCRIPT_PATH" detached "${JAVA_COMMAND[@]}" kafka.Kafka "$config" >"$dir/server.log" 2>&1 </dev/null &
+      local deadline=$((SECONDS + 90))
+      while [ "$SECONDS" -lt "$deadline" ]; do
+        if port_open "$port" && kcat -L -b "$HOST:$port" -m 5 >/dev/null 2>&1; then return 0; fi
+        sleep 0.3
+      done
+      fail "scratch kafka on $port did not answer within 90 s; see $dir/server.log"
+      ;;
+    stop | kill)
+      local pid=""
+      [ -f "$pid_file" ] && pid="$(head -n 1 "$pid_file")"
+      [ -n "$pid" ] || return 0
+      if [ "$action" = kill ]; then kill -KILL "$pid" 2>/dev/null || true; else stop_process "$pid"; fi
+      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+      rm -f "$pid_file"
+      ;;
+    pause | resume)
+      local signal=STOP
+      [ "$action" = resume ] && signal=CONT
+      kill "-$signal" "$(head -n 1 "$pid_file")"
+      ;;
+    *) fail "scratch kafka: unknown action '$action' (start|stop|kill|pause|resume)" ;;
+  esac
+}
+
+# One node, plaintext only (port, controller port, data folder); restarts keep the data.
+scratch_kafka_config() {
+  cat <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@$HOST:$2
+listeners=PLAINTEXT://$HOST:$1,CONTROLLER://$HOST:$2
+advertised.listeners=PLAINTEXT://$HOST:$1
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$3
+num.partitions=3
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+EOF
+}
+
+command_scratch() {
+  [ "$#" -eq 3 ] || fail "usage: services.sh scratch timescale|kafka <port> start|stop|kill|pause|resume"
+  local service="$1" port="$2" action="$3"
+  [[ "$port" =~ ^[0-9]+$ ]] || fail "scratch: the port must be a number, got '$port'"
+  case "$service" in
+    timescale)
+      require_root "scratch timescale"
+      scratch_timescale "$port" "$action"
+      ;;
+    kafka) scratch_kafka "$port" "$action" ;;
+    *) fail "scratch: unknown service '$service' (timescale|kafka)" ;;
+  esac
+}
+
 command_kafka_class() {
   [ "$#" -ge 1 ] || fail "usage: services.sh kafka-class <main class> [arguments...]"
   [ -f "$KAFKA_DIR/lib.pom-sha256" ] || fail "the Kafka classpath is not fetched yet: run scripts/services.sh up kafka"
@@ -608,7 +724,7 @@ command_kafka_class() {
 }
 
 usage() {
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 main() {
@@ -622,6 +738,7 @@ main() {
     status) command_status ;;
     env) command_env ;;
     kafka-class) command_kafka_class "$@" ;;
+    scratch) command_scratch "$@" ;;
     -h | --help | help) usage ;;
     *)
       usage >&2

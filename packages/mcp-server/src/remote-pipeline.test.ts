@@ -25,6 +25,9 @@ describe("parsePrometheus", () => {
     metrics.countFailed("db", 3);
     metrics.countDeadLetters(3);
     metrics.setQueueDepth(97);
+    metrics.countRetry("db");
+    metrics.countRetry("db");
+    metrics.addOutageSeconds("db", 4.5);
     for (const seconds of [0.004, 0.02, 0.02, 0.3, 2]) metrics.observeBatch("db", seconds);
     const now = Date.parse("2024-01-01T00:10:00Z");
     metrics.noteNewest("bitcoin", "2024-01-01T00:09:30.000Z");
@@ -37,6 +40,8 @@ describe("parsePrometheus", () => {
       recordsFailed: snapshot.recordsFailed,
       deadLetters: 3,
       queueDepth: 97,
+      retries: { db: 2 },
+      outageSeconds: { db: 4.5 },
       dataAgeSeconds: { bitcoin: 30, "usd-coin": 300 },
       batches: { db: { ...snapshot.batches.db } },
     });

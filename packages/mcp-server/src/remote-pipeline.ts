@@ -79,6 +79,8 @@ export function parsePrometheus(text: string): MetricsView {
     deadLetters: 0,
     batches: {},
     queueDepth: 0,
+    retries: {},
+    outageSeconds: {},
     dataAgeSeconds: {},
   };
   const buckets = new Map<string, { bound: number; count: number }[]>();
@@ -112,6 +114,12 @@ export function parsePrometheus(text: string): MetricsView {
         break;
       case "qicore_dead_letters_total":
         view.deadLetters += value;
+        break;
+      case "qicore_retries_total":
+        view.retries[adapter] = value;
+        break;
+      case "qicore_outage_seconds_total":
+        view.outageSeconds[adapter] = value;
         break;
       case "qicore_queue_depth_records":
         view.queueDepth = value;

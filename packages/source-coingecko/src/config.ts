@@ -177,7 +177,7 @@ export const coingeckoConfigSchema = z
       .max(20)
       .default(3)
       .describe(
-        "Further attempts of a request that failed for a passing reason (timeout, 5xx, 429, bad body).",
+        "Further attempts of a request CoinGecko rate-limited (HTTP 429 or its HTML page), each after the pause it asked for. Other passing failures (timeouts, 5xx, lost connections) are retried by the pipeline's delivery.retry.",
       ),
     progress: z
       .union([z.boolean(), z.literal("auto")])

@@ -89,7 +89,7 @@ export function rateLimitedError(url: string, waitMs: number, reason: string, at
     code: "RATE_LIMITED",
     message: `${SOURCE}: GET ${url} was rate limited ${attempts} time(s) (${reason}); waited ${Math.round(waitMs / 1000)} s each time as told. Lower callsPerMinute or the polling rate, or use a key with a larger plan`,
     category: "EXTERNAL",
-    retryable: true,
+    retryable: false,
     context: { url, attempts },
   });
 }

@@ -14,7 +14,7 @@ export interface HttpClientOptions {
   /** Where the key came from (`config`, a variable name), for messages. */
   keySource: string | undefined;
   timeoutMs: number;
-  /** Further attempts after the first, for passing failures. */
+  /** Further attempts of a request CoinGecko rate-limited (429 or its HTML page), each after the pause it asked for. */
   retries: number;
   budget: RateBudget;
   clock: Clock;
@@ -30,7 +30,6 @@ export interface RequestOptions {
 
 /** How long to hold every caller after a 429 without Retry-After, or a rate-limit page. */
 const DEFAULT_RATE_LIMIT_PAUSE_MS = 60_000;
-const MAX_BACKOFF_MS = 30_000;
 const USER_AGENT = "qicore-source-coingecko";
 
 interface Failure {
@@ -40,11 +39,13 @@ interface Failure {
 }
 
 /**
- * GET requests to CoinGecko through the key's rate budget: each attempt takes a slot,
- * a 429 (or Cloudflare's HTML page) pauses every caller of the key for the Retry-After
- * time, passing failures (timeouts, 5xx, broken bodies) are retried with backoff, and
- * everything else becomes a QiError that says what to fix. Keys travel in headers only,
- * so no URL in a message or log carries one.
+ * GET requests to CoinGecko through the key's rate budget: each attempt takes a slot, and a
+ * 429 (or Cloudflare's HTML page) pauses every caller of the key for the Retry-After time and
+ * is tried again, up to `retries` times: that wait is part of the budget, which the pipeline's
+ * retry loop cannot see. Other passing failures (timeouts, 5xx, broken bodies, lost
+ * connections) are thrown at once as retryable, for the one retry loop the runtime runs; and
+ * everything else becomes a QiError that says what to fix. Keys travel in headers only, so no
+ * URL in a message or log carries one.
  */
 export class CoinGeckoHttpClient {
   private readonly fetch: typeof fetch;
@@ -67,34 +68,27 @@ export class CoinGeckoHttpClient {
     const url = `${this.baseUrl}${path}${queryString(query)}`;
     const { retries, clock, logger } = this.options;
     let rateLimits = 0;
-    let lastPauseMs = 0;
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.attempt(url, shown, request);
       if (outcome.ok) return outcome.value;
       const { error, pauseMs } = outcome.failure;
-      if (pauseMs !== undefined) {
-        rateLimits++;
-        lastPauseMs = pauseMs;
-        // Everyone using this key waits, not just this caller: the next call would earn another 429.
-        this.options.budget.block(clock.now() + pauseMs);
+      if (pauseMs === undefined) throw attempt > 1 ? error.withContext({ attempts: attempt }) : error;
+      rateLimits++;
+      // Everyone using this key waits, not just this caller: the next call would earn another 429.
+      this.options.budget.block(clock.now() + pauseMs);
+      if (rateLimits > retries || request.signal?.aborted) {
+        // Not retryable: these were the retries, so no outer loop adds its own.
+        throw error.code === "RATE_LIMITED"
+          ? rateLimitedError(shown, pauseMs, error.message, rateLimits)
+          : error;
       }
-      const canRetry = error.retryable && attempt <= retries && !request.signal?.aborted;
-      if (!canRetry) {
-        if (pauseMs !== undefined && error.code === "RATE_LIMITED")
-          throw rateLimitedError(shown, lastPauseMs, error.message, rateLimits);
-        throw attempt > 1 ? error.withContext({ attempts: attempt }) : error;
-      }
-      logger.warn("CoinGecko request failed, retrying", {
+      logger.warn("CoinGecko rate-limited the request; waiting as told, then trying again", {
         url: shown,
         attempt,
         code: error.code,
         error: error.message,
-        ...(pauseMs !== undefined ? { pauseMs } : {}),
+        pauseMs,
       });
-      if (pauseMs === undefined) {
-        const cap = Math.min(MAX_BACKOFF_MS, 500 * 2 ** (attempt - 1));
-        await clock.sleep(cap / 2 + Math.random() * (cap / 2), request.signal);
-      }
       if (request.signal?.aborted) throw cancelled(shown);
     }
   }

@@ -336,14 +336,6 @@ describe("failures while polling", () => {
       "a Pro key was sent to the Demo URL: set plan: pro",
     );
   });
-
-  it("a truncated body is fetched again: the prices arrive once", async () => {
-    const harness = await start({ coins: ["bitcoin", "ethereum"] });
-    harness.server.inject({ path: "/coins/markets", kind: "truncated" });
-    const batches = await readOnce(harness.handlers);
-    expect(recordsOf(batches, "price").map((record) => record.coinId)).toEqual(["bitcoin", "ethereum"]);
-    expect(harness.server.requests.map((request) => request.status)).toEqual([200, 200]);
-  });
 });
 
 describe("reader DSL", () => {

@@ -127,7 +127,9 @@ const retrySchema = z
       .min(1)
       .max(20)
       .default(4)
-      .describe("Tries of one statement when the database fails transiently (reconnecting in between)."),
+      .describe(
+        "Tries, at connect, of the schema migration and of checkpoint reads and writes when the database fails transiently. Batch writes are not retried here: the pipeline's delivery.retry does that, once.",
+      ),
     initialDelayMs: z.number().int().nonnegative().default(200).describe("First back-off delay."),
     maxDelayMs: z.number().int().nonnegative().default(5_000).describe("Longest back-off delay."),
   })

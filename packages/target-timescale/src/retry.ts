@@ -1,4 +1,4 @@
-import { abortableSleep, type Logger, redactSecrets } from "@qicore/core";
+import { abortableSleep, type Logger, QiError, redactSecrets } from "@qicore/core";
 import { classifyFailure, databaseError } from "./errors";
 
 export interface TransientRetryPolicy {
@@ -12,9 +12,11 @@ export interface TransientRetryPolicy {
 /**
  * Runs `operation` again while it fails with a connection-level error (reset, admin
  * shutdown, too many connections, serialization failure), each time on a fresh
- * connection since the pool discards broken ones. Other errors are thrown at once,
- * unchanged, for the caller to sort out; when attempts run out the last error is
- * thrown as a retryable QiError saying what was attempted.
+ * connection since the pool discards broken ones. Only for what no pipeline retry loop
+ * covers (the schema migration at connect, checkpoint reads and writes); batch writes throw
+ * their failure once and the pipeline's delivery.retry retries them. Other errors are thrown
+ * at once, unchanged; when attempts run out the last error is thrown saying how many were
+ * made, and not retryable, so no outer loop multiplies the attempts.
  */
 export async function retryTransient<T>(
   action: string,
@@ -28,7 +30,13 @@ export async function retryTransient<T>(
     } catch (thrown) {
       if (classifyFailure(thrown) !== "transient") throw thrown;
       if (attempt >= policy.attempts || policy.signal?.aborted) {
-        throw databaseError(thrown, action, { attempts: attempt });
+        const last = databaseError(thrown, action, { attempts: attempt });
+        throw new QiError({
+          ...last.toJSON(),
+          message: `${last.message} (after ${attempt} attempt${attempt === 1 ? "" : "s"})`,
+          retryable: false,
+          cause: last.cause,
+        });
       }
       // Full jitter: writers that lost the server together do not come back in lockstep.
       const cap = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1));

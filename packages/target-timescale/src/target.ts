@@ -135,7 +135,6 @@ function buildTarget(
         batchSize: config.batchSize,
         bulkThreshold: config.bulkThreshold,
         copyBatchSize: config.copyBatchSize,
-        retry,
         logger,
       });
       return { database: result.database, writer };

@@ -8,7 +8,6 @@ import {
 } from "@qicore/core";
 import { type Database, inTransaction, qualifiedName, quoteIdentifier, type SqlSession } from "./database";
 import { classifyFailure, databaseError, sqlState } from "./errors";
-import { retryTransient, type TransientRetryPolicy } from "./retry";
 import {
   arrayType,
   columnsOf,
@@ -27,7 +26,6 @@ export interface WriterOptions {
   bulkThreshold: number;
   /** Rows per COPY transaction. */
   copyBatchSize: number;
-  retry: TransientRetryPolicy;
   logger: Logger;
 }
 
@@ -89,12 +87,9 @@ export class RecordWriter {
   private async upsert(statements: KindStatements, batch: EncodedBatch): Promise<RecordFailure[]> {
     const action = `writing ${batch.size} ${statements.model.kind} records to ${statements.table}`;
     try {
-      await retryTransient(
-        action,
-        () => this.database.query(statements.upsert, columnsOf(statements.model, batch)),
-        this.options.retry,
-        this.options.logger,
-      );
+      // A lost connection is thrown as retryable: the pipeline's retry loop writes the batch
+      // again (upserts make that safe), with its backoff, readiness and metrics.
+      await this.database.query(statements.upsert, columnsOf(statements.model, batch));
       return [];
     } catch (thrown) {
       if (classifyFailure(thrown) !== "record")
@@ -125,12 +120,7 @@ export class RecordWriter {
   private async copyChunk(statements: KindStatements, batch: EncodedBatch): Promise<RecordFailure[]> {
     const action = `copying ${batch.size} ${statements.model.kind} records to ${statements.table}`;
     try {
-      await retryTransient(
-        action,
-        () => this.database.withSession((session) => this.copyInSession(session, statements, batch)),
-        this.options.retry,
-        this.options.logger,
-      );
+      await this.database.withSession((session) => this.copyInSession(session, statements, batch));
       return [];
     } catch (thrown) {
       if (classifyFailure(thrown) !== "record")

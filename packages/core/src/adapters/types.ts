@@ -63,7 +63,12 @@ export interface SourceBatch {
 }
 
 export interface ReadOptions {
-  /** The last checkpoint committed for this source, if any. */
+  /**
+   * Where to continue: at the start of a run, the last checkpoint committed for this source
+   * (if any); when the runtime calls `read` again in the same run (a scheduled poll, or after
+   * a retryable failure), the checkpoint of the last batch it took from this source, which it
+   * commits in order once the targets have it.
+   */
   checkpoint?: Checkpoint;
   signal: AbortSignal;
 }

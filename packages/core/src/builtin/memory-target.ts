@@ -66,6 +66,10 @@ export const memoryConfigSchema = z
       .boolean()
       .default(false)
       .describe("Fail every write with a retryable error (a target that is down)."),
+    refuseAll: z
+      .boolean()
+      .default(false)
+      .describe("Refuse every write with an error that is not retryable (a batch refused for good)."),
     rejectCoins: z
       .array(z.string())
       .default([])
@@ -108,6 +112,14 @@ export const memoryTarget = defineTarget<MemoryTargetConfig>({
             message: "memory target: simulated outage",
             category: "NETWORK",
             retryable: true,
+          });
+        }
+        if (config.refuseAll) {
+          throw new QiError({
+            code: "WRITE_FAILED",
+            message: "memory target: refuses every batch",
+            category: "VALIDATION",
+            retryable: false,
           });
         }
         const failures: RecordFailure[] = [];

@@ -222,7 +222,7 @@ describe("durations", () => {
     });
     expect(pipeline.sources[0]?.schedule).toEqual({ everyMs: 300_000 });
     expect(pipeline.delivery.batch).toEqual({ maxRecords: 1000, maxWaitMs: 200 });
-    expect(pipeline.delivery.retry).toEqual({ maxAttempts: 5, initialDelayMs: 250, maxDelayMs: 1500 });
+    expect(pipeline.delivery.retry).toEqual({ initialDelayMs: 250, maxDelayMs: 1500 });
     expect(pipeline.health).toEqual({ freshness: { maxAgeMs: 3_600_000, coins: ["bitcoin"] } });
     const daily = await resolved({
       name: "d",
@@ -524,7 +524,7 @@ describe("the resolved pipeline", () => {
       baseDir: join(folder, "nested"),
       delivery: {
         batch: { maxRecords: 1000, maxWaitMs: 200 },
-        retry: { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 10_000 },
+        retry: { initialDelayMs: 100, maxDelayMs: 5_000 },
         deadLetter: { path: join(folder, "nested", ".qicore", "dead-letters.jsonl") },
         maxInFlightRecords: 10_000,
       },

@@ -173,9 +173,10 @@ function build(
     delivery: {
       batch: { maxRecords: delivery.batch.maxRecords, maxWaitMs: delivery.batch.maxWait },
       retry: {
-        maxAttempts: delivery.retry.maxAttempts,
+        ...(delivery.retry.maxAttempts !== undefined ? { maxAttempts: delivery.retry.maxAttempts } : {}),
         initialDelayMs: delivery.retry.initialDelay,
         maxDelayMs: delivery.retry.maxDelay,
+        ...(delivery.retry.maxElapsed !== undefined ? { maxElapsedMs: delivery.retry.maxElapsed } : {}),
       },
       deadLetter:
         deadLetter.target !== undefined

@@ -60,7 +60,7 @@ const routeSchema = z.strictObject({
 /** Defaults of the optional sections, as the documentation states them. */
 export const PIPELINE_DEFAULTS = {
   batch: { maxRecords: 1000, maxWait: "200ms" },
-  retry: { maxAttempts: 5, initialDelay: "100ms", maxDelay: "10s" },
+  retry: { initialDelay: "100ms", maxDelay: "5s" },
   deadLetterPath: ".qicore/dead-letters.jsonl",
   maxInFlightRecords: 10_000,
   statePath: ".qicore/state.json",
@@ -78,9 +78,17 @@ const deliverySchema = z.strictObject({
     .describe("A target gets a batch when it holds maxRecords records, or maxWait after the first."),
   retry: z
     .strictObject({
-      maxAttempts: z.number().int().min(1).default(PIPELINE_DEFAULTS.retry.maxAttempts),
+      maxAttempts: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe("Attempts in all before the run fails; default: no limit (outages are waited out)."),
       initialDelay: durationSchema.prefault(PIPELINE_DEFAULTS.retry.initialDelay),
       maxDelay: durationSchema.prefault(PIPELINE_DEFAULTS.retry.maxDelay),
+      maxElapsed: durationSchema
+        .optional()
+        .describe("How long failures may last before the run fails, e.g. 15m; default: no limit."),
     })
     .superRefine((retry, context) => {
       if (retry.initialDelay > retry.maxDelay) {
@@ -92,7 +100,9 @@ const deliverySchema = z.strictObject({
       }
     })
     .prefault({})
-    .describe("Exponential backoff with jitter, for retryable errors only."),
+    .describe(
+      "Retries of passing failures (connection lost, broker or database restarting, timeouts): exponential backoff with jitter until they pass, sources paused meanwhile. A bound (maxAttempts, maxElapsed) makes a longer outage fail the run; valid records are never dead-lettered for an outage.",
+    ),
   deadLetter: z
     .strictObject({
       target: idSchema.optional().describe("Id of a target that stores dead letters."),

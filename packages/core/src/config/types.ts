@@ -76,8 +76,12 @@ export type DeadLetterDestination = { target: string } | { path: string };
 export interface DeliveryPolicy {
   /** A target gets a batch when it holds maxRecords records of one kind, or maxWaitMs after the first. */
   batch: { maxRecords: number; maxWaitMs: number };
-  /** Exponential backoff with jitter, only for retryable errors. */
-  retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number };
+  /**
+   * The one retry loop of the pipeline: exponential backoff with full jitter, for retryable
+   * failures only, until they pass unless `maxAttempts` or `maxElapsedMs` bound it (then the
+   * run fails; valid records are never dead-lettered for an outage).
+   */
+  retry: { maxAttempts?: number; initialDelayMs: number; maxDelayMs: number; maxElapsedMs?: number };
   /** A target id, or an absolute file path. */
   deadLetter: DeadLetterDestination;
   /** Records read but not yet written by every routed target; sources pause at this bound. */

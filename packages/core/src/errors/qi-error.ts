@@ -23,6 +23,7 @@ export type CoreErrorCode =
   | "WRITE_FAILED"
   | "READ_FAILED"
   | "STATE_STORE_FAILED"
+  | "RETRIES_EXHAUSTED"
   | "CANCELLED"
   | "INTERNAL";
 

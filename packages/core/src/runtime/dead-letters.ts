@@ -60,3 +60,15 @@ export function deadLetterFor(
     attempts: where.attempts ?? (typeof qiError.context.attempts === "number" ? qiError.context.attempts : 1),
   };
 }
+
+/** The run's error when the dead-letter destination itself fails: undeliverable records could not be kept. */
+export function deadLetterFailure(sink: DeadLetterSink | undefined, thrown: unknown): QiError {
+  const cause = toQiError(thrown);
+  return new QiError({
+    code: "WRITE_FAILED",
+    message: `dead-letter destination ${sink?.description ?? ""} failed, so undeliverable records cannot be kept: ${cause.message}`,
+    category: "SYSTEM",
+    retryable: false,
+    cause,
+  });
+}

@@ -54,6 +54,10 @@ export interface MetricsSnapshot {
   deadLetters: number;
   batches: Record<string, { count: number; sumSeconds: number; p50Seconds: number; p99Seconds: number }>;
   queueDepth: number;
+  /** Retries per adapter (each failed attempt that was tried again). */
+  retries: Record<string, number>;
+  /** Seconds each adapter spent in outages that ended (retrying until a call passed). */
+  outageSeconds: Record<string, number>;
   /** Seconds since the newest record of each coin that reached its targets. */
   dataAgeSeconds: Record<string, number>;
 }
@@ -64,6 +68,8 @@ export class PipelineMetrics {
   private readonly recordsFailed = new LabelledValues();
   private readonly deadLettersTotal = new LabelledValues();
   private readonly batchLatency = new Histogram();
+  private readonly retriesTotal = new LabelledValues();
+  private readonly outageSecondsTotal = new LabelledValues();
   private queueDepth = 0;
   /** Newest ISO-8601 UTC time seen per coin; ISO strings in UTC compare in time order, so no parsing on the hot path. */
   private readonly newestByCoin = new Map<string, string>();
@@ -81,6 +87,12 @@ export class PipelineMetrics {
   }
   countDeadLetters(count: number): void {
     this.deadLettersTotal.add({}, count);
+  }
+  countRetry(adapterId: string): void {
+    this.retriesTotal.add({ adapter: adapterId }, 1);
+  }
+  addOutageSeconds(adapterId: string, seconds: number): void {
+    this.outageSecondsTotal.add({ adapter: adapterId }, seconds);
   }
   observeBatch(targetId: string, seconds: number): void {
     this.batchLatency.observe({ adapter: targetId }, seconds);
@@ -123,6 +135,8 @@ export class PipelineMetrics {
       deadLetters: sum(this.deadLettersTotal),
       batches,
       queueDepth: this.queueDepth,
+      retries: byAdapter(this.retriesTotal),
+      outageSeconds: byAdapter(this.outageSecondsTotal),
       dataAgeSeconds,
     };
   }
@@ -143,6 +157,16 @@ export class PipelineMetrics {
       "qicore_dead_letters_total",
       "Records sent to the dead-letter destination.",
       this.deadLettersTotal,
+    );
+    counter(
+      "qicore_retries_total",
+      "Failed attempts the runtime tried again, per adapter.",
+      this.retriesTotal,
+    );
+    counter(
+      "qicore_outage_seconds_total",
+      "Seconds adapters spent retrying until a call passed (ended outages).",
+      this.outageSecondsTotal,
     );
     lines.push(
       "# HELP qicore_queue_depth_records Records read but not yet written by every target.",

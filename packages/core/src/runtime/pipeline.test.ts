@@ -126,17 +126,17 @@ describe("Pipeline", () => {
     expect(memoryStore(store).size("price")).toBe(1_000);
   });
 
-  it("keeps delivering to healthy targets when one fails, and dead-letters what the failing one could not write", async () => {
+  it("keeps delivering to healthy targets when one refuses batches for good, and dead-letters what it refused", async () => {
     const healthy = uniqueStore("healthy");
     const dead = uniqueStore("dlq");
     const { summary, stateStore } = await runPipeline({
       sources: [{ id: "gen", type: "synthetic", config: { count: 600, batchSize: 200 } }],
       targets: [
         { id: "healthy", type: "memory", config: { store: healthy } },
-        { id: "down", type: "memory", config: { store: uniqueStore("down"), failAlways: true } },
+        { id: "refusing", type: "memory", config: { store: uniqueStore("refusing"), refuseAll: true } },
         { id: "dlq", type: "memory", config: { store: dead } },
       ],
-      routes: [{ from: "gen", to: ["healthy", "down"] }],
+      routes: [{ from: "gen", to: ["healthy", "refusing"] }],
       delivery: { deadLetter: { target: "dlq" } },
     });
     expect(memoryStore(healthy).size("price")).toBe(600);
@@ -145,10 +145,10 @@ describe("Pipeline", () => {
     expect(letters).toHaveLength(600);
     expect(letters[0]).toMatchObject({
       kind: "price",
-      targetId: "down",
+      targetId: "refusing",
       sourceId: "gen",
-      attempts: 3,
-      reason: { code: "NETWORK_ERROR" },
+      attempts: 1,
+      reason: { code: "WRITE_FAILED" },
     });
     // Written to the healthy target or to the dead-letter destination: nothing lost, so acknowledged.
     expect(await stateStore.load("test", "gen")).toEqual({ next: 600 });
@@ -263,7 +263,7 @@ describe("Pipeline", () => {
       {
         sources: [{ id: "gen", type: "synthetic", config: { count: 500, batchSize: 100 } }],
         targets: [
-          { id: "down", type: "memory", config: { store: uniqueStore("down"), failAlways: true } },
+          { id: "down", type: "memory", config: { store: uniqueStore("down"), refuseAll: true } },
           { id: "dlq", type: "memory", config: { store: uniqueStore("dlq2"), failAlways: true } },
         ],
         routes: [{ from: "gen", to: ["down"] }],
@@ -318,11 +318,15 @@ describe("Pipeline", () => {
     );
     if (!loaded.ok) throw loaded.error;
     await loaded.value.run();
-    const retry = logger.lines.find((line) => line.message === "write failed, retrying");
+    const retry = logger.lines.find((line) => line.message === "write failed, retrying until it passes");
     expect(retry?.fields).toMatchObject({
-      target: "mem",
+      adapter: "mem",
       attempt: 1,
       error: "memory target: simulated outage",
+    });
+    expect(logger.lines.find((line) => line.message === "write recovered")?.fields).toMatchObject({
+      adapter: "mem",
+      attempts: 2,
     });
   });
 });

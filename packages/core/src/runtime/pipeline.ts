@@ -8,11 +8,18 @@ import { QiError, toQiError } from "../errors/qi-error";
 import { type AdapterRegistry, defaultRegistry } from "../registry/registry";
 import { err, ok, type Result } from "../result/result";
 import { AckTracker, type BatchTicket } from "./ack-tracker";
-import { type DeadLetterSink, deadLetterFor, FileDeadLetterSink, TargetDeadLetterSink } from "./dead-letters";
+import {
+  type DeadLetterSink,
+  deadLetterFailure,
+  deadLetterFor,
+  FileDeadLetterSink,
+  TargetDeadLetterSink,
+} from "./dead-letters";
 import { createConsoleLogger, type Logger } from "./logger";
 import { type MetricsSnapshot, PipelineMetrics } from "./metrics";
+import { OutageTracker } from "./outages";
 import { RecordGate } from "./record-gate";
-import { abortableSleep } from "./retry";
+import { abortableSleep, backoffDelay, retriesExhausted } from "./retry";
 import { Source } from "./source";
 import { FileStateStore } from "./state-store";
 import { Target } from "./target";
@@ -45,6 +52,11 @@ export interface RunSummary {
   error?: QiError;
 }
 
+export interface StopOptions {
+  /** Give up in-flight writes (and their retries) after this long; by default a stop waits for them. */
+  timeoutMs?: number;
+}
+
 export interface PipelineHealth {
   live: boolean;
   ready: boolean;
@@ -58,7 +70,6 @@ interface SourceRuntime {
   routes: Map<RecordKind, TargetWorker[]>;
   trusted: boolean;
   everyMs: number | undefined;
-  lastEmitted: Checkpoint | undefined;
 }
 
 /**
@@ -73,8 +84,12 @@ interface SourceRuntime {
 export class Pipeline {
   readonly metrics: PipelineMetrics;
   readonly logger: Logger;
+  /** Outages being waited out now (readiness lists them). */
+  readonly outages: OutageTracker;
   private state: PipelineState = "created";
   private readonly abort = new AbortController();
+  /** Aborted when a stop will not wait for the targets any longer (see stop's timeoutMs). */
+  private readonly writesAbort = new AbortController();
   private readonly sources = new Map<string, Source>();
   private readonly targets = new Map<string, Target>();
   private readonly workers = new Map<string, TargetWorker>();
@@ -100,6 +115,7 @@ export class Pipeline {
         pipeline: config.name,
       });
     this.metrics = new PipelineMetrics(config.name);
+    this.outages = new OutageTracker(this.metrics, this.logger);
     this.gate = new RecordGate(config.delivery.maxInFlightRecords, (size) =>
       this.metrics.setQueueDepth(size),
     );
@@ -160,6 +176,7 @@ export class Pipeline {
     for (const spec of this.config.targets) {
       const created = await Target.create(spec.definition, spec.config, contextFor(spec.id), {
         retry: delivery.retry,
+        outages: this.outages,
         onWrite: (event) => this.metrics.observeBatch(spec.id, event.seconds),
       });
       if (!created.ok) return this.failInit(created.error);
@@ -168,6 +185,7 @@ export class Pipeline {
     for (const spec of this.config.sources) {
       const created = await Source.create(spec.definition, spec.config, contextFor(spec.id), {
         retry: delivery.retry,
+        outages: this.outages,
       });
       if (!created.ok) return this.failInit(created.error);
       this.sources.set(spec.id, created.value);
@@ -218,8 +236,18 @@ export class Pipeline {
     return this.finished ?? Promise.resolve(this.summary());
   }
 
-  /** Stops reading, writes and acknowledges everything already read, then resolves. */
-  stop(): Promise<RunSummary> {
+  /**
+   * Stops reading, writes and acknowledges everything already read, then resolves. During an
+   * outage the writes are retried until they pass; with `timeoutMs`, a stop that has waited
+   * that long gives them up instead: what was not written is not acknowledged either, so it
+   * is read again by the next run.
+   */
+  stop(options: StopOptions = {}): Promise<RunSummary> {
+    if (options.timeoutMs !== undefined) {
+      const timer = setTimeout(() => this.writesAbort.abort(), options.timeoutMs);
+      timer.unref?.();
+      void this.done.finally(() => clearTimeout(timer));
+    }
     if (this.stopRequested) return this.stopRequested;
     if (this.state === "running") this.state = "stopping";
     this.abort.abort();
@@ -227,9 +255,9 @@ export class Pipeline {
     return this.stopRequested;
   }
 
-  /** Stops, then disconnects every adapter. */
-  async destroy(): Promise<RunSummary> {
-    const summary = await this.stop();
+  /** Stops (see stop), then disconnects every adapter. */
+  async destroy(options: StopOptions = {}): Promise<RunSummary> {
+    const summary = await this.stop(options);
     for (const source of this.sources.values()) await source.disconnect();
     for (const target of this.targets.values()) await target.disconnect();
     await this.stateStore?.close?.();
@@ -243,6 +271,11 @@ export class Pipeline {
     if (this.state !== "running" && this.state !== "initialized") reasons.push(`pipeline is ${this.state}`);
     for (const adapter of [...this.sources.values(), ...this.targets.values()]) {
       if (!adapter.isConnected) reasons.push(`"${adapter.id}" is not connected`);
+    }
+    for (const outage of this.outages.current()) {
+      reasons.push(
+        `"${outage.adapter}" ${outage.operation} is failing for ${Math.round((now - outage.since) / 1000)} s (${outage.attempts} attempts), retrying: ${outage.reason}`,
+      );
     }
     const freshness = this.config.health.freshness;
     if (freshness) {
@@ -327,7 +360,8 @@ export class Pipeline {
           this.config.delivery.batch,
           this.deadLetters as DeadLetterSink,
           this.metrics,
-          (error) => this.failRun(deadLetterFailure(this.deadLetters, error)),
+          (error) => this.failRun(error),
+          this.writesAbort.signal,
         ),
       );
     }
@@ -349,7 +383,6 @@ export class Pipeline {
         routes,
         trusted: spec.definition.capabilities.trusted === true,
         everyMs: spec.schedule?.everyMs,
-        lastEmitted: undefined,
         tracker: new AckTracker(
           (checkpoint) => this.acknowledge(source, checkpoint),
           (ticket) => this.onBatchDone(ticket),
@@ -359,35 +392,80 @@ export class Pipeline {
     }
   }
 
+  /**
+   * Reads one source until it is exhausted, the run stops or fails. A retryable failure of
+   * `read` (a broker restart, a dropped connection) is waited out with the retry policy: `read`
+   * is called again from the checkpoint of the last batch taken, and readiness says why
+   * meanwhile. Only a failure that is not retryable, or one that outlasts the policy's bounds,
+   * ends the run.
+   */
   private async runSource(runtime: SourceRuntime): Promise<void> {
     const { source } = runtime;
     const signal = this.abort.signal;
+    const policy = source.retryPolicy;
+    const hooks = source.readRetryHooks;
+    let failures = 0;
+    let failingSince = 0;
+    const recovered = () => {
+      if (failures === 0) return;
+      hooks.onRecovered?.(failures + 1, Date.now() - failingSince);
+      failures = 0;
+    };
+    let checkpoint: Checkpoint | undefined;
     try {
-      let checkpoint = await this.stateStore?.load(this.config.name, source.id);
-      if (checkpoint !== undefined)
-        this.logger.info("resuming from checkpoint", { source: source.id, checkpoint });
-      for (;;) {
+      checkpoint = await this.stateStore?.load(this.config.name, source.id);
+    } catch (thrown) {
+      this.failRun(
+        toQiError(thrown, {
+          code: "STATE_STORE_FAILED",
+          message: `loading the checkpoint of source "${source.id}" failed`,
+          category: "SYSTEM",
+        }),
+      );
+      return;
+    }
+    if (checkpoint !== undefined)
+      this.logger.info("resuming from checkpoint", { source: source.id, checkpoint });
+    for (;;) {
+      try {
         for await (const batch of source.read({
           ...(checkpoint !== undefined ? { checkpoint } : {}),
           signal,
         })) {
-          if (signal.aborted || this.fatal) break;
+          if (signal.aborted || this.fatal) return;
+          recovered();
           await this.accept(runtime, batch);
+          if (batch.checkpoint !== undefined) checkpoint = batch.checkpoint;
         }
-        if (runtime.everyMs === undefined || signal.aborted || this.fatal) break;
-        checkpoint = runtime.lastEmitted ?? checkpoint;
+        recovered();
+        if (runtime.everyMs === undefined || signal.aborted || this.fatal) return;
         await abortableSleep(runtime.everyMs, signal);
-        if (signal.aborted) break;
-      }
-    } catch (thrown) {
-      if (!signal.aborted) {
-        this.failRun(
-          toQiError(thrown, {
-            code: "READ_FAILED",
-            message: `source "${source.id}" (${source.name}) failed`,
-            category: "EXTERNAL",
-          }),
-        );
+        if (signal.aborted) return;
+      } catch (thrown) {
+        if (signal.aborted || this.fatal) return;
+        const error = toQiError(thrown, {
+          code: "READ_FAILED",
+          message: `source "${source.id}" (${source.name}) failed`,
+          category: "EXTERNAL",
+        });
+        if (!error.retryable) {
+          this.failRun(error);
+          return;
+        }
+        if (failures === 0) failingSince = Date.now();
+        failures++;
+        const elapsedMs = Date.now() - failingSince;
+        if (
+          failures >= (policy.maxAttempts ?? Number.POSITIVE_INFINITY) ||
+          elapsedMs >= (policy.maxElapsedMs ?? Number.POSITIVE_INFINITY)
+        ) {
+          this.failRun(retriesExhausted(error, failures, elapsedMs, policy));
+          return;
+        }
+        const delayMs = backoffDelay(policy, failures);
+        hooks.onRetry?.(error, failures, delayMs);
+        await abortableSleep(delayMs, signal);
+        if (signal.aborted) return;
       }
     }
   }
@@ -424,7 +502,6 @@ export class Pipeline {
     }
     const ticket = runtime.tracker.track(batch.kind, records, batch.checkpoint, workers.length);
     if (workers.length > 0) ticket.heldRecords = records.length;
-    if (batch.checkpoint !== undefined) runtime.lastEmitted = batch.checkpoint;
     for (const worker of workers) worker.enqueue(batch.kind, records, ticket, source.id, batch.origin);
   }
 
@@ -470,8 +547,18 @@ export class Pipeline {
     if (!error) {
       // Sources are done (exhausted or stopped): write what is buffered, wait for acknowledgements.
       for (const worker of this.workers.values()) await worker.drain();
+      const abandoned = [...this.workers.values()].reduce(
+        (total, worker) => total + worker.abandonedRecords,
+        0,
+      );
+      if (abandoned > 0) {
+        this.logger.warn("stopped without waiting for every write", {
+          unwrittenRecords: abandoned,
+          note: "not acknowledged: the next run reads them again",
+        });
+      }
       for (const runtime of this.runtimes) {
-        if (this.fatal) break;
+        if (this.fatal || abandoned > 0) break;
         await Promise.race([runtime.tracker.idle(), this.fatalSignal]);
       }
       for (const target of this.targets.values()) {
@@ -513,17 +600,6 @@ function pick(options: PipelineOptions): {
   env?: Record<string, string | undefined>;
 } {
   return { registry: options.registry ?? defaultRegistry(), ...(options.env ? { env: options.env } : {}) };
-}
-
-function deadLetterFailure(sink: DeadLetterSink | undefined, thrown: unknown): QiError {
-  const cause = toQiError(thrown);
-  return new QiError({
-    code: "WRITE_FAILED",
-    message: `dead-letter destination ${sink?.description ?? ""} failed, so undeliverable records cannot be kept: ${cause.message}`,
-    category: "SYSTEM",
-    retryable: false,
-    cause,
-  });
 }
 
 function describeDeadLetterConfig(config: ResolvedPipeline): string {

@@ -13,11 +13,15 @@ import type { CryptoMarketAnalytics, CryptoOHLCV, CryptoPrice } from "../dsl/rec
 import { describeIssues, validateRecord, validateRecords } from "../dsl/validate";
 import { QiError, toQiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
+import type { OutageTracker } from "./outages";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry";
 import { adapterBug, capabilityMissing, WrappedAdapter } from "./wrapped-adapter";
 
 export interface SourceOptions {
+  /** The one retry loop for retryable failures (the pipeline's `delivery.retry`). */
   retry?: RetryPolicy;
+  /** Where retries are reported (readiness, metrics); the adapter's logger when absent. */
+  outages?: OutageTracker;
   onRead?: (event: { operation: string; records: number; seconds: number; failed: boolean }) => void;
 }
 
@@ -32,7 +36,7 @@ export class Source extends WrappedAdapter<SourceHandlers> {
     context: AdapterContext,
     private readonly options: SourceOptions = {},
   ) {
-    super(definition.name, handlers, context, "source");
+    super(definition.name, handlers, context, "source", options.outages);
   }
 
   static async create(
@@ -53,8 +57,14 @@ export class Source extends WrappedAdapter<SourceHandlers> {
     }
   }
 
-  get canStream(): boolean {
-    return typeof this.handlers.read === "function";
+  /** The retry policy the runtime applies to this source's reads. */
+  get retryPolicy(): RetryPolicy {
+    return this.options.retry ?? DEFAULT_RETRY;
+  }
+
+  /** Reports one failed or recovered read of the runtime's loop (readiness, metrics, log). */
+  get readRetryHooks() {
+    return this.retryHooks("read");
   }
 
   /** The streaming read the runtime drives. */
@@ -155,16 +165,7 @@ export class Source extends WrappedAdapter<SourceHandlers> {
   ): Promise<Result<readonly T[], QiError>> {
     const started = performance.now();
     try {
-      const value = await withRetry(run, this.options.retry ?? DEFAULT_RETRY, {
-        onRetry: (error, attempt, delayMs) =>
-          this.context.logger.warn("read failed, retrying", {
-            source: this.id,
-            operation,
-            attempt,
-            delayMs,
-            error: error.message,
-          }),
-      });
+      const value = await withRetry(run, this.options.retry ?? DEFAULT_RETRY, this.retryHooks(operation));
       this.options.onRead?.({
         operation,
         records: value.length,

@@ -11,6 +11,7 @@ import type { CryptoMarketAnalyticsInput, CryptoOHLCVInput, CryptoPriceInput } f
 import { validateRecord, validateRecords } from "../dsl/validate";
 import { QiError, toQiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
+import type { OutageTracker } from "./outages";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry";
 import { adapterBug, capabilityMissing, WrappedAdapter } from "./wrapped-adapter";
 
@@ -23,7 +24,10 @@ export interface PublishReport {
 }
 
 export interface TargetOptions {
+  /** The one retry loop for retryable failures (the pipeline's `delivery.retry`). */
   retry?: RetryPolicy;
+  /** Where retries are reported (readiness, metrics); the adapter's logger when absent. */
+  outages?: OutageTracker;
   /** Called after each write attempt; the runtime uses it for metrics. */
   onWrite?: (event: { kind: RecordKind; records: number; failed: number; seconds: number }) => void;
 }
@@ -39,7 +43,7 @@ export class Target extends WrappedAdapter<TargetHandlers> {
     context: AdapterContext,
     private readonly options: TargetOptions = {},
   ) {
-    super(definition.name, handlers, context, "target");
+    super(definition.name, handlers, context, "target", options.outages);
   }
 
   /** Creates the adapter's handlers from a validated config. */
@@ -86,8 +90,10 @@ export class Target extends WrappedAdapter<TargetHandlers> {
   }
 
   /**
-   * Writes validated records of one kind, retrying retryable failures of the whole
-   * batch. Per-record failures come back in the report, never as an error.
+   * Writes validated records of one kind, retrying retryable failures of the whole batch
+   * with the retry policy (by default until they pass). Per-record failures come back in the
+   * report, never as an error; a retryable failure that outlasted the policy's bounds comes
+   * back as `RETRIES_EXHAUSTED`.
    */
   async write(
     kind: RecordKind,
@@ -128,16 +134,7 @@ export class Target extends WrappedAdapter<TargetHandlers> {
           }
         },
         policy,
-        {
-          ...(signal ? { signal } : {}),
-          onRetry: (error, attempt, delayMs) =>
-            this.context.logger.warn("write failed, retrying", {
-              target: this.id,
-              attempt,
-              delayMs,
-              error: error.message,
-            }),
-        },
+        { ...(signal ? { signal } : {}), ...this.retryHooks("write") },
       );
       const failed = outcome.map((failure) => ({
         index: failure.index,
@@ -153,7 +150,11 @@ export class Target extends WrappedAdapter<TargetHandlers> {
     if (!this.handlers.writeDeadLetters) return err(capabilityMissing(this.id, this.name, "dead letters"));
     const policy = this.options.retry ?? DEFAULT_RETRY;
     return this.call("writeDeadLetters", () =>
-      withRetry(() => this.handlers.writeDeadLetters?.(letters) ?? Promise.resolve(), policy),
+      withRetry(
+        () => this.handlers.writeDeadLetters?.(letters) ?? Promise.resolve(),
+        policy,
+        this.retryHooks("writeDeadLetters"),
+      ),
     );
   }
 

@@ -1,6 +1,8 @@
 import type { AdapterContext, HealthStatus } from "../adapters/types";
 import { QiError, toQiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
+import type { OutageTracker } from "./outages";
+import type { RetryHooks } from "./retry";
 
 /** The lifecycle handlers sources and targets share. */
 interface LifecycleHandlers {
@@ -22,8 +24,29 @@ export abstract class WrappedAdapter<Handlers extends LifecycleHandlers> {
     readonly handlers: Handlers,
     protected readonly context: AdapterContext,
     private readonly role: "source" | "target",
+    private readonly outages?: OutageTracker,
   ) {
     this.id = context.id;
+  }
+
+  /**
+   * What the runtime's retry loop reports for one operation of this adapter: to the
+   * pipeline's outage tracker (readiness, metrics, rate-limited warnings), or, for an adapter
+   * used on its own, to its logger.
+   */
+  protected retryHooks(operation: string): Pick<RetryHooks, "onRetry" | "onRecovered"> {
+    if (this.outages) return this.outages.hooksFor(this.id, operation);
+    return {
+      onRetry: (error, attempt, delayMs) =>
+        this.context.logger.warn(`${operation} failed, retrying`, {
+          [this.role]: this.id,
+          attempt,
+          delayMs,
+          error: error.message,
+        }),
+      onRecovered: (attempts, elapsedMs) =>
+        this.context.logger.info(`${operation} recovered`, { [this.role]: this.id, attempts, elapsedMs }),
+    };
   }
 
   get isConnected(): boolean {
