@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineTarget } from "../adapters/define";
 import { ADAPTER_CONTRACT_VERSION, type DeadLetter, type RecordFailure } from "../adapters/types";
-import { type MarketRecord, RECORD_KINDS, type RecordKind } from "../dsl/kinds";
+import { type MarketRecord, RECORD_KIND_DEFINITIONS, RECORD_KINDS, type RecordKind } from "../dsl/kinds";
 import { QiError } from "../errors/qi-error";
 
 /**
@@ -9,11 +9,10 @@ import { QiError } from "../errors/qi-error";
  * with upserts, so replays are visible as `writes > size`.
  */
 export class MemoryStore {
-  readonly records: Record<RecordKind, Map<string, MarketRecord>> = {
-    price: new Map(),
-    ohlcv: new Map(),
-    analytics: new Map(),
-  };
+  readonly records = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, new Map()])) as Record<
+    RecordKind,
+    Map<string, MarketRecord>
+  >;
   readonly deadLetters: DeadLetter[] = [];
   /** Write calls and records written, replays included. */
   writeCalls = 0;
@@ -79,11 +78,10 @@ export const memoryConfigSchema = z
 
 export type MemoryTargetConfig = z.output<typeof memoryConfigSchema>;
 
+/** The record's primary key as the DSL defines it (`tableModel(kind).primaryKey`), joined with `|`. */
 function primaryKey(kind: RecordKind, record: MarketRecord): string {
   const value = record as Record<string, unknown>;
-  if (kind === "price") return `${value.coinId}|${value.exchangeId}|${value.lastUpdated}`;
-  if (kind === "ohlcv") return `${value.coinId}|${value.exchangeId}|${value.timeframe}|${value.timestamp}`;
-  return `${value.source}|${value.timestamp}`;
+  return RECORD_KIND_DEFINITIONS[kind].primaryKey.map((field) => String(value[field])).join("|");
 }
 
 /**

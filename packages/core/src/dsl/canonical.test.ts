@@ -346,7 +346,8 @@ describe("canonicalRecord (the validation fast path)", () => {
       if (column.valueType === "timestamp") return ["timestamp"];
       if (column.valueType === "integer") return ["count"];
       if (column.valueType === "boolean") return ["boolean"];
-      return ["identifier", "text", "timeframe"];
+      if (column.nullable) return ["nullableOneOf", "identifier", "text", "code"];
+      return ["identifier", "text", "timeframe", "code"];
     };
     for (const kind of RECORD_KINDS) {
       const columns = tableModel(kind).columns;

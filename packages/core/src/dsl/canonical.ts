@@ -19,6 +19,10 @@ import type { RecordKind, RecordOfKind } from "./kinds";
 export type CanonicalCheck =
   /** identifier(): `[a-z0-9][a-z0-9._-]*`, 1 to `max` characters. */
   | { type: "identifier"; max: number }
+  /** code(): `[A-Z0-9][A-Z0-9._-]*`, 1 to `max` characters. */
+  | { type: "code"; max: number }
+  /** An enum such as TradeSide: one of `values`, or null; the key may be absent. */
+  | { type: "nullableOneOf"; values: readonly string[] }
   /** shortText() / longText(): a string of 1 to `max` characters. */
   | { type: "text"; max: number }
   /** decimal(): plain decimal text (`-?\d+(\.\d+)?`, no exponent or blanks) of at most `integerDigits` significant integer digits. */
@@ -47,7 +51,13 @@ const field = (name: string, check: CanonicalCheck, optional = false): Canonical
   optional,
   check,
 });
-const identifier = (name: string) => field(name, { type: "identifier", max: 50 });
+const identifier = (name: string, max = 50) => field(name, { type: "identifier", max });
+const optionalIdentifier = (name: string) => field(name, { type: "identifier", max: 50 }, true);
+const code = (name: string) => field(name, { type: "code", max: 20 });
+const assetClass = () => identifier("assetClass", 20);
+/** An exchange price or amount, NUMERIC(30,12). */
+const exchangeDecimal = (name: string) => decimal(name, 30, 12);
+const optionalExchangeDecimal = (name: string) => optionalDecimal(name, 30, 12);
 const text = (name: string, max = Number.POSITIVE_INFINITY) => field(name, { type: "text", max });
 /** `precision - scale` integer digits, as decimal(precision, scale) allows. */
 const decimal = (name: string, precision: number, scale: number) =>
@@ -59,9 +69,12 @@ const timestamp = (name: string) => field(name, { type: "timestamp" });
 /** The canonical form of each kind, field by field in the schema's order (records.ts). */
 export const CANONICAL_FIELDS: { readonly [K in RecordKind]: readonly CanonicalField[] } = {
   price: [
-    identifier("coinId"),
+    optionalIdentifier("coinId"),
     text("symbol", 20),
     identifier("exchangeId"),
+    text("instrument", 50),
+    code("quote"),
+    assetClass(),
     decimal("usdPrice", 20, 8),
     optionalDecimal("btcPrice", 30, 18),
     optionalDecimal("marketCap", 30, 2),
@@ -73,14 +86,18 @@ export const CANONICAL_FIELDS: { readonly [K in RecordKind]: readonly CanonicalF
     text("attribution"),
   ],
   ohlcv: [
-    identifier("coinId"),
+    optionalIdentifier("coinId"),
     identifier("exchangeId"),
+    text("instrument", 50),
+    field("base", { type: "code", max: 20 }, true),
+    code("quote"),
+    assetClass(),
     timestamp("timestamp"),
     field("timeframe", { type: "timeframe" }),
-    decimal("open", 20, 8),
-    decimal("high", 20, 8),
-    decimal("low", 20, 8),
-    decimal("close", 20, 8),
+    exchangeDecimal("open"),
+    exchangeDecimal("high"),
+    exchangeDecimal("low"),
+    exchangeDecimal("close"),
     optionalDecimal("volume", 30, 10),
     field("isFinal", { type: "boolean" }),
     text("source", 100),
@@ -98,7 +115,41 @@ export const CANONICAL_FIELDS: { readonly [K in RecordKind]: readonly CanonicalF
     text("source", 100),
     text("attribution"),
   ],
+  trade: [
+    ...exchangeInstrument(),
+    text("tradeId", 64),
+    exchangeDecimal("price"),
+    exchangeDecimal("amount"),
+    field("side", { type: "nullableOneOf", values: ["buy", "sell"] }, true),
+    timestamp("timestamp"),
+    timestamp("receivedAt"),
+    text("source", 100),
+    text("attribution"),
+  ],
+  quote: [
+    ...exchangeInstrument(),
+    exchangeDecimal("bidPrice"),
+    optionalExchangeDecimal("bidSize"),
+    exchangeDecimal("askPrice"),
+    optionalExchangeDecimal("askSize"),
+    timestamp("timestamp"),
+    timestamp("receivedAt"),
+    text("source", 100),
+    text("attribution"),
+  ],
 };
+
+/** The instrument fields of trades and quotes (records.ts `exchangeInstrument`). */
+function exchangeInstrument(): CanonicalField[] {
+  return [
+    identifier("exchangeId"),
+    text("instrument", 50),
+    code("base"),
+    code("quote"),
+    optionalIdentifier("coinId"),
+    assetClass(),
+  ];
+}
 
 /**
  * The record when `input` is a canonical record of the kind (see above); undefined
@@ -139,6 +190,10 @@ function accepts(check: CanonicalCheck, value: unknown): boolean {
   switch (check.type) {
     case "identifier":
       return typeof value === "string" && isIdentifier(value, check.max);
+    case "code":
+      return typeof value === "string" && isCode(value, check.max);
+    case "nullableOneOf":
+      return value === null || (typeof value === "string" && check.values.includes(value));
     case "text":
       return typeof value === "string" && value.length >= 1 && value.length <= check.max;
     case "decimal":
@@ -160,12 +215,15 @@ const DIGIT_0 = 48;
 const DIGIT_9 = 57;
 const LOWER_A = 97;
 const LOWER_Z = 122;
+const UPPER_A = 65;
+const UPPER_Z = 90;
 const DOT = 46;
 const UNDERSCORE = 95;
 const HYPHEN = 45;
 
 const isDigit = (code: number) => code >= DIGIT_0 && code <= DIGIT_9;
 const isLowerOrDigit = (code: number) => isDigit(code) || (code >= LOWER_A && code <= LOWER_Z);
+const isUpperOrDigit = (code: number) => isDigit(code) || (code >= UPPER_A && code <= UPPER_Z);
 
 function isIdentifier(value: string, max: number): boolean {
   const length = value.length;
@@ -173,6 +231,16 @@ function isIdentifier(value: string, max: number): boolean {
   for (let index = 1; index < length; index++) {
     const code = value.charCodeAt(index);
     if (!isLowerOrDigit(code) && code !== DOT && code !== UNDERSCORE && code !== HYPHEN) return false;
+  }
+  return true;
+}
+
+function isCode(value: string, max: number): boolean {
+  const length = value.length;
+  if (length < 1 || length > max || !isUpperOrDigit(value.charCodeAt(0))) return false;
+  for (let index = 1; index < length; index++) {
+    const code = value.charCodeAt(index);
+    if (!isUpperOrDigit(code) && code !== DOT && code !== UNDERSCORE && code !== HYPHEN) return false;
   }
   return true;
 }

@@ -1,4 +1,5 @@
+export { DEFAULT_ASSET_CLASS, DEFAULT_QUOTE } from "./instrument";
 export * from "./kinds";
-export { type ColumnMeta, decimal, identifier, utcTimestamp } from "./primitives";
+export { type ColumnMeta, code, decimal, identifier, utcTimestamp } from "./primitives";
 export * from "./records";
 export * from "./validate";

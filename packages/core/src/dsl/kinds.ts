@@ -6,16 +6,22 @@ import {
   CryptoOHLCVSchema,
   type CryptoPrice,
   CryptoPriceSchema,
+  type CryptoQuote,
+  CryptoQuoteSchema,
+  type CryptoTrade,
+  CryptoTradeSchema,
 } from "./records";
 
 /** The kinds of record a pipeline carries. */
-export const RECORD_KINDS = ["price", "ohlcv", "analytics"] as const;
+export const RECORD_KINDS = ["price", "ohlcv", "analytics", "trade", "quote"] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 export interface RecordOfKind {
   price: CryptoPrice;
   ohlcv: CryptoOHLCV;
   analytics: CryptoMarketAnalytics;
+  trade: CryptoTrade;
+  quote: CryptoQuote;
 }
 
 export type MarketRecord = RecordOfKind[RecordKind];
@@ -36,7 +42,7 @@ export interface RecordKindDefinition<K extends RecordKind = RecordKind> {
   primaryKey: readonly string[];
   /** Extra indexes, each a list of fields; `DESC` after a field name orders it descending. */
   indexes: readonly (readonly string[])[];
-  /** Field whose value keys Kafka messages (per-coin ordering). */
+  /** Field whose value keys Kafka messages (per-instrument ordering). */
   keyField: string | null;
   topic: TopicDefaults;
 }
@@ -55,15 +61,15 @@ const DAY_MS = 86_400_000;
 export const PRICE_KIND: RecordKindDefinition<"price"> = {
   kind: "price",
   schema: CryptoPriceSchema as z.ZodType<CryptoPrice>,
-  schemaVersion: 1,
+  schemaVersion: 2,
   table: "crypto_prices",
   timeField: "lastUpdated",
-  primaryKey: ["coinId", "exchangeId", "lastUpdated"],
+  primaryKey: ["exchangeId", "instrument", "quote", "lastUpdated"],
   indexes: [
     ["coinId", "lastUpdated DESC"],
     ["exchangeId", "lastUpdated DESC"],
   ],
-  keyField: "coinId",
+  keyField: "instrument",
   topic: {
     name: "crypto-prices",
     partitions: 12,
@@ -77,12 +83,13 @@ export const PRICE_KIND: RecordKindDefinition<"price"> = {
 export const OHLCV_KIND: RecordKindDefinition<"ohlcv"> = {
   kind: "ohlcv",
   schema: CryptoOHLCVSchema as z.ZodType<CryptoOHLCV>,
-  schemaVersion: 1,
+  schemaVersion: 2,
   table: "crypto_ohlcv",
   timeField: "timestamp",
-  primaryKey: ["coinId", "exchangeId", "timeframe", "timestamp"],
+  // The quote is part of the series: CoinGecko's instrument is the coin, in one currency or another.
+  primaryKey: ["exchangeId", "instrument", "quote", "timeframe", "timestamp"],
   indexes: [["coinId", "timeframe", "timestamp DESC"]],
-  keyField: "coinId",
+  keyField: "instrument",
   topic: {
     name: "crypto-ohlcv",
     partitions: 24,
@@ -112,10 +119,55 @@ export const ANALYTICS_KIND: RecordKindDefinition<"analytics"> = {
   },
 };
 
+export const TRADE_KIND: RecordKindDefinition<"trade"> = {
+  kind: "trade",
+  schema: CryptoTradeSchema as z.ZodType<CryptoTrade>,
+  schemaVersion: 1,
+  table: "crypto_trades",
+  timeField: "timestamp",
+  primaryKey: ["exchangeId", "instrument", "tradeId", "timestamp"],
+  indexes: [
+    ["exchangeId", "instrument", "timestamp DESC"],
+    ["coinId", "timestamp DESC"],
+  ],
+  keyField: "instrument",
+  topic: {
+    name: "crypto-trades",
+    partitions: 24,
+    replicationFactor: 3,
+    retentionMs: 7 * DAY_MS,
+    compressionType: "lz4",
+    cleanupPolicy: "delete",
+  },
+};
+
+export const QUOTE_KIND: RecordKindDefinition<"quote"> = {
+  kind: "quote",
+  schema: CryptoQuoteSchema as z.ZodType<CryptoQuote>,
+  schemaVersion: 1,
+  table: "crypto_quotes",
+  timeField: "timestamp",
+  primaryKey: ["exchangeId", "instrument", "timestamp"],
+  indexes: [["coinId", "timestamp DESC"]],
+  keyField: "instrument",
+  // The latest quote of an instrument is what a consumer wants: compaction keeps it per key
+  // for as long as it is the latest, and deletion bounds the history.
+  topic: {
+    name: "crypto-quotes",
+    partitions: 12,
+    replicationFactor: 3,
+    retentionMs: 1 * DAY_MS,
+    compressionType: "lz4",
+    cleanupPolicy: "compact,delete",
+  },
+};
+
 export const RECORD_KIND_DEFINITIONS: { readonly [K in RecordKind]: RecordKindDefinition<K> } = {
   price: PRICE_KIND,
   ohlcv: OHLCV_KIND,
   analytics: ANALYTICS_KIND,
+  trade: TRADE_KIND,
+  quote: QUOTE_KIND,
 };
 
 export function isRecordKind(value: unknown): value is RecordKind {

@@ -9,6 +9,8 @@ export interface ColumnMeta {
   sqlType?: string;
   /** Column name when it is not the snake_case form of the field name. */
   column?: string;
+  /** Producers may leave the field out, but the schema always fills it in (never NULL). */
+  alwaysInOutput?: boolean;
   description?: string;
 }
 
@@ -107,6 +109,18 @@ export const identifier = (maxLength: number, description: string) =>
     .min(1)
     .max(maxLength)
     .regex(/^[a-z0-9][a-z0-9._-]*$/, "lowercase letters, digits, '.', '_' or '-'")
+    .meta({ sqlType: `VARCHAR(${maxLength})`, description });
+
+/**
+ * An uppercase code such as a currency or ticker (`BTC`, `USDT`, `EUR`, `AAPL`, `BRK.B`,
+ * `1000SATS`): the normalised form of an instrument's base and quote.
+ */
+export const code = (maxLength: number, description: string) =>
+  z
+    .string()
+    .min(1)
+    .max(maxLength)
+    .regex(/^[A-Z0-9][A-Z0-9._-]*$/, "uppercase letters, digits, '.', '_' or '-'")
     .meta({ sqlType: `VARCHAR(${maxLength})`, description });
 
 export const shortText = (maxLength: number, description: string) =>

@@ -94,7 +94,7 @@ export function tableModel(kind: RecordKind): TableModel {
       field,
       column: meta.column ?? snakeCase(field),
       sqlType: meta.sqlType,
-      nullable,
+      nullable: nullable && !meta.alwaysInOutput,
       valueType: valueTypeOf(schema, meta),
       ...(meta.description ? { description: meta.description } : {}),
     };

@@ -161,6 +161,9 @@ export function describeTimescaleTarget(engine: EngineUnderTest): void {
         coinId: "bitcoin",
         symbol: "BTC",
         exchangeId: "aggregate",
+        instrument: "bitcoin",
+        quote: "USD",
+        assetClass: "crypto",
         usdPrice: "12345678901.12345678",
         btcPrice: "0.000000000000000001",
         marketCap: "9999999999999999999999999999.99",
@@ -213,7 +216,7 @@ export function describeTimescaleTarget(engine: EngineUnderTest): void {
       expect(await count(target, "crypto_prices", "s_replay")).toBe(100_000);
       const sample = changed[54_321] as CryptoPrice;
       const stored = await target.reader.getPriceHistory(
-        sample.coinId,
+        sample.coinId as string,
         new Date(sample.lastUpdated),
         new Date(Date.parse(sample.lastUpdated) + 1),
       );
@@ -222,7 +225,7 @@ export function describeTimescaleTarget(engine: EngineUnderTest): void {
       expect((await target.writeRecords("price", records)).failures).toEqual([]);
       expect(await count(target, "crypto_prices", "s_replay")).toBe(100_000);
       const restored = await target.reader.getPriceHistory(
-        sample.coinId,
+        sample.coinId as string,
         new Date(sample.lastUpdated),
         new Date(Date.parse(sample.lastUpdated) + 1),
       );

@@ -60,7 +60,8 @@ describe("record JSON Schemas", () => {
       expect(entry.schema.type).toBe("object");
       expect(entry.schema.additionalProperties).toBe(false);
     }
-    expect(recordSchemaId("price")).toBe("https://qicore.dev/schemas/crypto-price.v1.json");
+    expect(recordSchemaId("price")).toBe("https://qicore.dev/schemas/crypto-price.v2.json");
+    expect(recordSchemaId("trade")).toBe("https://qicore.dev/schemas/crypto-trade.v1.json");
     expect(recordSchemaId("analytics", "input")).toBe(
       "https://qicore.dev/schemas/crypto-market-analytics.input.v1.json",
     );

@@ -83,6 +83,7 @@ export function recordJsonSchema(kind: RecordKind, options: RecordJsonSchemaOpti
   });
   const body = inlineRootReference(generated);
   liftNullableDescriptions(body);
+  if (io === "output") requireDerivedFields(kind, body);
   const { $schema: _schema, $id: _id, title: _title, description: _description, ...rest } = body;
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
@@ -140,6 +141,26 @@ function rewriteField(zodSchema: z.ZodType, jsonSchema: JsonSchema, io: SchemaIo
   // SQL hints are for the DDL generator; unknown keywords make strict validators refuse the schema.
   delete jsonSchema.sqlType;
   delete jsonSchema.column;
+  delete jsonSchema.alwaysInOutput;
+}
+
+// A field producers may leave out but the schema always fills in (a record's instrument,
+// defaulted to its coin id) is present in every output record.
+function requireDerivedFields(kind: RecordKind, schema: JsonSchema): void {
+  const shape = (RECORD_KIND_DEFINITIONS[kind].schema as unknown as z.ZodObject).shape as Record<
+    string,
+    z.ZodType
+  >;
+  const derived = Object.entries(shape)
+    .filter(
+      ([, field]) =>
+        (z.globalRegistry.get(field) as { alwaysInOutput?: boolean } | undefined)?.alwaysInOutput,
+    )
+    .map(([name]) => name);
+  if (derived.length === 0) return;
+  const order = Object.keys(shape);
+  const required = new Set([...(schema.required ?? []), ...derived]);
+  schema.required = order.filter((name) => required.has(name));
 }
 
 function replace(target: JsonSchema, replacement: JsonSchema): void {

@@ -11,8 +11,9 @@ describe("committed schema files", () => {
 
   it("include the record JSON Schemas, schema.sql and topics.yml", () => {
     const paths = files.map((file) => file.path);
-    expect(paths).toContain("schemas/crypto-price.v1.json");
-    expect(paths).toContain("schemas/crypto-price.input.v1.json");
+    expect(paths).toContain("schemas/crypto-price.v2.json");
+    expect(paths).toContain("schemas/crypto-price.input.v2.json");
+    expect(paths).toContain("schemas/crypto-quote.v1.json");
     expect(paths).toContain("schemas/schema.sql");
     expect(paths).toContain("schemas/topics.yml");
   });

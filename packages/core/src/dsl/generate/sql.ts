@@ -37,6 +37,8 @@ export const DEFAULT_CHUNK_INTERVALS: { readonly [K in RecordKind]: string } = {
   price: "1 day",
   ohlcv: "7 days",
   analytics: "30 days",
+  trade: "1 day",
+  quote: "1 day",
 };
 
 export const DEFAULT_COMPRESS_AFTER = "7 days";

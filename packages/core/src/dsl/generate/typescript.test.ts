@@ -69,6 +69,8 @@ describe("TypeScript declarations", () => {
     expect(text).toContain("  exchangeId: string;");
     expect(text).toContain("  isFinal: boolean;");
     expect(text).toContain("  activeCryptocurrencies: number;");
-    expect(text).toContain('export type RecordKind = "price" | "ohlcv" | "analytics";');
+    expect(text).toContain('export type RecordKind = "price" | "ohlcv" | "analytics" | "trade" | "quote";');
+    expect(text).toContain('  side?: "buy" | "sell" | null;');
+    expect(text).toContain("  coinId?: string;");
   });
 });

@@ -53,7 +53,9 @@ function recordInterface(kind: RecordKind): string {
     const notes = [column.description ?? "", valueNote(column)];
     if (defaultValue !== undefined) notes.push(`@default ${JSON.stringify(defaultValue)}`);
     lines.push(docComment(notes, "  "));
-    lines.push(`  ${field}${optional ? "?" : ""}: ${typeOf(column)}${nullable ? " | null" : ""};`);
+    lines.push(
+      `  ${field}${optional ? "?" : ""}: ${enumOf(schema) ?? typeOf(column)}${nullable ? " | null" : ""};`,
+    );
   }
   lines.push("}");
   return lines.join("\n");
@@ -89,6 +91,24 @@ function wrappersOf(schema: z.ZodType): { optional: boolean; nullable: boolean; 
     current = ["optional", "nullable", "default", "prefault"].includes(def.type) ? def.innerType : undefined;
   }
   return { optional, nullable, defaultValue };
+}
+
+/** `"buy" | "sell"` for an enum field (under its optional/nullable wrappers); undefined otherwise. */
+function enumOf(schema: z.ZodType): string | undefined {
+  let current: z.ZodType | undefined = schema;
+  while (current) {
+    const def = (
+      current as unknown as {
+        _zod: { def: { type: string; innerType?: z.ZodType; entries?: Record<string, string> } };
+      }
+    )._zod.def;
+    if (def.type === "enum" && def.entries)
+      return Object.values(def.entries)
+        .map((value) => JSON.stringify(value))
+        .join(" | ");
+    current = ["optional", "nullable", "default", "prefault"].includes(def.type) ? def.innerType : undefined;
+  }
+  return undefined;
 }
 
 function typeOf(column: ColumnModel): string {
