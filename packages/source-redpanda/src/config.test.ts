@@ -12,6 +12,8 @@ describe("source config", () => {
         { topic: "dev.crypto-prices", kind: "price" },
         { topic: "dev.crypto-ohlcv", kind: "ohlcv" },
         { topic: "dev.crypto-analytics", kind: "analytics" },
+        { topic: "dev.crypto-trades", kind: "trade" },
+        { topic: "dev.crypto-quotes", kind: "quote" },
       ],
       explicit: false,
     });

@@ -14,6 +14,13 @@ const topicList = z
   .union([topicName, z.array(topicName).min(1)])
   .transform((value) => (Array.isArray(value) ? value : [value]));
 
+/** One optional topic list per record kind the core knows. */
+const topicsPerKind = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, topicList])) as {
+  [K in RecordKind]: typeof topicList;
+};
+
+const defaultTopicNames = RECORD_KINDS.map((kind) => RECORD_KIND_DEFINITIONS[kind].topic.name).join(", ");
+
 const isoTime = z.iso.datetime({ offset: true });
 
 /** Where partitions without a committed offset start. */
@@ -44,12 +51,12 @@ export const redpandaSourceConfigSchema = z
         "Consumer group; processes with the same group split the partitions. Default `qicore.<pipeline>.<source id>`.",
       ),
     topics: z
-      .object({ price: topicList, ohlcv: topicList, analytics: topicList })
+      .object(topicsPerKind)
       .partial()
       .strict()
       .optional()
       .describe(
-        "Topics to read per record kind (a name or a list). Default: the core's topics (crypto-prices, crypto-ohlcv, crypto-analytics after topicPrefix), those that exist.",
+        `Topics to read per record kind (a name or a list). Default: the core's topics (${defaultTopicNames} after topicPrefix), those that exist.`,
       ),
     topicPrefix: z
       .string()

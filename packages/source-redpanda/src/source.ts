@@ -5,6 +5,7 @@ import {
   type HealthStatus,
   type Logger,
   QiError,
+  RECORD_KINDS,
   type ReadOptions,
   type RecordKind,
   type SourceBatch,
@@ -347,7 +348,7 @@ export const redpandaSource = defineSource<RedpandaSourceConfig>({
   contractVersion: ADAPTER_CONTRACT_VERSION,
   coreVersion: "^0.1.0",
   configSchema: redpandaSourceConfigSchema as unknown as z.ZodType<RedpandaSourceConfig>,
-  capabilities: { kinds: ["price", "ohlcv", "analytics"], replay: true, ack: true, trusted: true },
+  capabilities: { kinds: RECORD_KINDS, replay: true, ack: true, trusted: true },
   create(config, context) {
     const logger = context.logger.child({ source: context.id });
     return buildSource(

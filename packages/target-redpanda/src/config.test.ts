@@ -21,6 +21,8 @@ describe("target config", () => {
       price: "crypto-prices",
       ohlcv: "crypto-ohlcv",
       analytics: "crypto-analytics",
+      trade: "crypto-trades",
+      quote: "crypto-quotes",
     });
     expect(planDeadLetterTopic(config).topic).toBe("crypto-dead-letters");
   });
@@ -35,7 +37,7 @@ describe("target config", () => {
     const plans = planTopics(config);
     expect(plans.price.topic.topic).toBe("dev.crypto-prices");
     expect(plans.ohlcv.topic).toMatchObject({ topic: "candles", numPartitions: 24 });
-    expect(plans.ohlcv.keyField).toBe("coinId");
+    expect(plans.ohlcv.keyField).toBe("instrument");
     expect(planDeadLetterTopic(config).topic).toBe("dev.crypto-dead-letters");
     expect(config.acks).toBe(-1);
   });

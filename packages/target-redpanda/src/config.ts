@@ -1,4 +1,4 @@
-import { RECORD_KINDS } from "@qicore/core";
+import { RECORD_KIND_DEFINITIONS, RECORD_KINDS, type RecordKind } from "@qicore/core";
 import { z } from "zod";
 import { connectionFields } from "./connection";
 
@@ -11,17 +11,24 @@ export const topicName = z
 
 const kindSchema = z.enum(RECORD_KINDS);
 
+/** One optional topic name per record kind the core knows. */
+const topicPerKind = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, topicName])) as {
+  [K in RecordKind]: typeof topicName;
+};
+
+const defaultTopicNames = RECORD_KINDS.map((kind) => RECORD_KIND_DEFINITIONS[kind].topic.name).join(", ");
+
 /** The target's `config` block in a pipeline file. */
 export const redpandaTargetConfigSchema = z
   .object({
     ...connectionFields,
     topics: z
-      .object({ price: topicName, ohlcv: topicName, analytics: topicName })
+      .object(topicPerKind)
       .partial()
       .strict()
       .default({})
       .describe(
-        "Topic of each record kind; unnamed kinds use the core's defaults (crypto-prices, crypto-ohlcv, crypto-analytics) after topicPrefix.",
+        `Topic of each record kind; unnamed kinds use the core's defaults (${defaultTopicNames}) after topicPrefix.`,
       ),
     topicPrefix: z
       .string()

@@ -3,6 +3,7 @@ import {
   createRegistry,
   type MarketRecord,
   Pipeline,
+  RECORD_KIND_DEFINITIONS,
   type RecordKind,
   validateRecord,
 } from "@qicore/core";
@@ -35,7 +36,7 @@ testTarget({
 });
 
 function defaultTopic(kind: RecordKind): string {
-  return { price: "crypto-prices", ohlcv: "crypto-ohlcv", analytics: "crypto-analytics" }[kind];
+  return RECORD_KIND_DEFINITIONS[kind].topic.name;
 }
 
 describe("target-redpanda against a real broker", () => {
