@@ -614,6 +614,7 @@ scratch_timescale() {
   local ctl="$TIMESCALE_BIN_IN_ROOT/pg_ctl -D $data"
   case "$action" in
     start)
+      if in_timescale_root "$ctl status" >/dev/null 2>&1; then return 0; fi
       if [ ! -f "$TIMESCALE_ROOT$data/PG_VERSION" ]; then
         chroot "$TIMESCALE_ROOT" /bin/sh -c "mkdir -p $home && chown -R postgres:postgres $home"
         in_timescale_root "$TIMESCALE_BIN_IN_ROOT/initdb -D $data -A trust -U postgres -E UTF8 --locale=C.UTF-8" >/dev/null

@@ -16,7 +16,7 @@ export interface TransientRetryPolicy {
  * covers (the schema migration at connect, checkpoint reads and writes); batch writes throw
  * their failure once and the pipeline's delivery.retry retries them. Other errors are thrown
  * at once, unchanged; when attempts run out the last error is thrown saying how many were
- * made, and not retryable, so no outer loop multiplies the attempts.
+ * made.
  */
 export async function retryTransient<T>(
   action: string,
@@ -30,11 +30,12 @@ export async function retryTransient<T>(
     } catch (thrown) {
       if (classifyFailure(thrown) !== "transient") throw thrown;
       if (attempt >= policy.attempts || policy.signal?.aborted) {
+        // Still retryable in kind (it may pass later), but no loop of the runtime wraps these
+        // calls (connect, checkpoints), so the attempts are not multiplied.
         const last = databaseError(thrown, action, { attempts: attempt });
         throw new QiError({
           ...last.toJSON(),
           message: `${last.message} (after ${attempt} attempt${attempt === 1 ? "" : "s"})`,
-          retryable: false,
           cause: last.cause,
         });
       }

@@ -41,7 +41,7 @@ targets:
 #   - { from: gen, to: [db], kinds: [price] }
 # delivery:
 #   batch: { maxRecords: 1000, maxWait: 200ms }
-#   retry: { maxAttempts: 5, initialDelay: 100ms, maxDelay: 10s }
+#   retry: { initialDelay: 100ms, maxDelay: 5s, maxElapsed: 15m }  # outages are waited out; bound them here
 #   deadLetter: { path: .qicore/dead-letters.jsonl }
 # metrics: { port: 9464 }
 `;
