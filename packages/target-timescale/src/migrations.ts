@@ -2,6 +2,7 @@ import { type Logger, RECORD_KINDS, type SqlEdition, tableModel, tableStatements
 import { type Database, inTransaction, qualifiedName, quoteIdentifier, type SqlSession } from "./database";
 import { describeEdition, detectEdition, type Edition, type TimescaleMode } from "./edition";
 import { databaseError } from "./errors";
+import { instrumentUpgradeStatements } from "./instrument-upgrade";
 import { retryTransient, type TransientRetryPolicy } from "./retry";
 
 export interface MigrationOptions {
@@ -51,7 +52,10 @@ interface Step {
   needs: SqlEdition;
   /** A reason the config gives to leave the step out. */
   disabledBy?: (options: MigrationOptions) => string | undefined;
-  statements(options: MigrationOptions): string[];
+  /** A required step's failure fails the migration; an optional one's is skipped and tried again later. */
+  required?: boolean;
+  /** `applied`: the edition the steps applied so far have built (hypertables, compression). */
+  statements(options: MigrationOptions, applied: SqlEdition): string[];
 }
 
 const EDITION_RANK: Record<SqlEdition, number> = { postgres: 0, apache: 1, timescale: 2 };
@@ -119,6 +123,7 @@ const STEPS: readonly Step[] = [
     version: 1,
     name: "record tables, indexes and the state table",
     needs: "postgres",
+    required: true,
     statements: (options) => [...generated(options, "postgres"), stateTable(options.schema)],
   },
   {
@@ -141,7 +146,26 @@ const STEPS: readonly Step[] = [
     disabledBy: (options) => (options.candles.enabled ? undefined : "candles.enabled is false"),
     statements: candleViews,
   },
+  {
+    version: 5,
+    name: "instrument identity: prices and candles per instrument and quote currency; trade and quote tables",
+    needs: "postgres",
+    required: true,
+    // The upgrade blocks first (they switch compression off where the key changes), then the
+    // generated DDL of what the database has so far: new tables, comments, hypertables and
+    // compression with the new keys. All of it is a no-op on a database created by this release.
+    statements: (options, applied) => [
+      ...instrumentUpgradeStatements(options.schema),
+      ...generated(options, applied).filter((statement) => !/^CREATE EXTENSION/i.test(statement)),
+    ],
+  },
 ];
+
+/** The edition the applied steps have built: hypertables need step 2, compression step 3. */
+function appliedEdition(done: ReadonlySet<number>): SqlEdition {
+  if (!done.has(2)) return "postgres";
+  return done.has(3) ? "timescale" : "apache";
+}
 
 // A feature skipped for a database is said once per process, not at every connect.
 const announced = new Set<string>();
@@ -212,7 +236,11 @@ async function runSteps(session: SqlSession, options: MigrationOptions): Promise
       skipped.push({ feature: step.name, reason: `disabled by the target's config (${disabled})` });
       continue;
     }
-    const failure = await runOptional(session, step.statements(options), step.version === 1);
+    const failure = await runOptional(
+      session,
+      step.statements(options, appliedEdition(done)),
+      step.required === true,
+    );
     if (failure) {
       skipped.push({ feature: step.name, reason: failure });
       continue;
