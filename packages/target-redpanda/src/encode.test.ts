@@ -1,4 +1,4 @@
-import { type CryptoPrice, recordSchemaId } from "@qicore/core";
+import { type CryptoPrice, RECORD_KIND_DEFINITIONS, recordSchemaId } from "@qicore/core";
 import { sampleRecords } from "@qicore/core/testing";
 import { describe, expect, it } from "vitest";
 import { encodeDeadLetter, RecordEncoder } from "./encode";
@@ -9,7 +9,7 @@ import { describeDrift, planTopics } from "./topics";
 const plans = planTopics(parseRedpandaTargetConfig({ brokers: "k:9092" }));
 
 describe("RecordEncoder", () => {
-  it("keys by coin, sends the canonical JSON and the kind, schema, version and source headers", async () => {
+  it("keys by instrument, sends the canonical JSON and the kind, schema, version and source headers", async () => {
     const encoder = new RecordEncoder({
       plans,
       exchangeKinds: [],
@@ -22,7 +22,7 @@ describe("RecordEncoder", () => {
     expect(encoded.topics.map((topic) => topic.topic)).toEqual(["crypto-prices"]);
     const messages = encoded.topics[0]?.messages ?? [];
     expect(messages.map((message) => message.key)).toEqual(
-      records.map((record) => (record as CryptoPrice).coinId),
+      records.map((record) => (record as CryptoPrice).instrument),
     );
     expect(messages.map((message) => JSON.parse(message.value.toString()))).toEqual(records);
     const headers = Object.fromEntries(
@@ -32,7 +32,7 @@ describe("RecordEncoder", () => {
       [HEADER.contentType]: "application/json",
       [HEADER.kind]: "price",
       [HEADER.schema]: recordSchemaId("price"),
-      [HEADER.schemaVersion]: "1",
+      [HEADER.schemaVersion]: String(RECORD_KIND_DEFINITIONS.price.schemaVersion),
       [HEADER.source]: (records[0] as CryptoPrice).source,
     });
   });
@@ -80,7 +80,7 @@ describe("encodeDeadLetter", () => {
     const message = encodeDeadLetter(
       {
         kind: "ohlcv",
-        record: { coinId: "solana" },
+        record: { coinId: "solana", instrument: "SOL-USD" },
         reason: { code: "WRITE_FAILED", message: "db down", category: "EXTERNAL" },
         sourceId: "in",
         origin: { url: "https://example.test/x" },
@@ -90,13 +90,44 @@ describe("encodeDeadLetter", () => {
       plans,
       "p/t",
     );
-    expect(message.key).toBe("solana");
+    expect(message.key).toBe("SOL-USD");
     expect(message.headers[DEAD_LETTER_HEADER.origin]).toBe('{"url":"https://example.test/x"}');
     expect(message.headers[DEAD_LETTER_HEADER.originTopic]).toBeUndefined();
     expect(JSON.parse(message.value.toString())).toMatchObject({
       attempts: 5,
       reason: { code: "WRITE_FAILED" },
     });
+  });
+});
+
+describe("encodeDeadLetter bounded copies", () => {
+  it("keeps a letter too large to send as its reason, origin and the record's first characters and size", () => {
+    const record = { coinId: "solana", instrument: "SOL-USD", attribution: "x".repeat(50_000) };
+    const letter = {
+      kind: "price" as const,
+      record,
+      reason: { code: "MESSAGE_TOO_LARGE", message: "too large", category: "VALIDATION" },
+      sourceId: "in",
+      failedAt: "2024-01-01T00:00:00.000Z",
+      attempts: 1,
+    };
+    const whole = encodeDeadLetter(letter, plans, "p/t", 100_000);
+    expect(JSON.parse(whole.value.toString()).record).toEqual(record);
+    expect(whole.headers[DEAD_LETTER_HEADER.truncated]).toBeUndefined();
+
+    const bounded = encodeDeadLetter(letter, plans, "p/t", 20_000);
+    expect(bounded.value.length).toBeLessThan(20_000);
+    expect(bounded.key).toBe("SOL-USD");
+    const value = JSON.parse(bounded.value.toString());
+    expect(value).toMatchObject({
+      reason: { code: "MESSAGE_TOO_LARGE" },
+      recordBytes: JSON.stringify(record).length,
+    });
+    expect(value.record).toBeUndefined();
+    expect(JSON.stringify(record).startsWith(value.recordPreview)).toBe(true);
+    expect(value.recordPreview.length).toBe(5000);
+    expect(bounded.headers[DEAD_LETTER_HEADER.truncated]).toBe("record");
+    expect(bounded.headers[DEAD_LETTER_HEADER.originalBytes]).toBe(String(JSON.stringify(record).length));
   });
 });
 

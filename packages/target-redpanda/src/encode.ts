@@ -13,6 +13,8 @@ import { exchangeTopic, type TopicPlan } from "./topics";
 /** Messages of one write, grouped by topic, with the records that could not become messages. */
 export interface EncodedWrite {
   topics: TopicMessages[];
+  /** For each topic's messages, the index of the record each one came from. */
+  indexes: number[][];
   /** Topics the messages go to that may need creating (per-exchange topics). */
   topicPlans: TopicToCreate[];
   failures: RecordFailure[];
@@ -43,7 +45,7 @@ export class RecordEncoder {
     const plan = this.options.plans[kind];
     const byExchange = this.options.exchangeKinds.includes(kind);
     const keyField = plan.keyField;
-    const grouped = new Map<string, OutgoingMessage[]>();
+    const grouped = new Map<string, { messages: OutgoingMessage[]; indexes: number[] }>();
     const failures: RecordFailure[] = [];
     let bytes = 0;
     records.forEach((record, index) => {
@@ -55,19 +57,21 @@ export class RecordEncoder {
       }
       const key = keyField === null ? null : String(fields[keyField]);
       const topic = byExchange ? `${plan.topic.topic}.${String(fields.exchangeId)}` : plan.topic.topic;
-      let messages = grouped.get(topic);
-      if (!messages) {
-        messages = [];
-        grouped.set(topic, messages);
+      let group = grouped.get(topic);
+      if (!group) {
+        group = { messages: [], indexes: [] };
+        grouped.set(topic, group);
       }
-      messages.push({ key, value, headers: this.headersFor(kind, plan, String(fields.source ?? "")) });
+      group.messages.push({ key, value, headers: this.headersFor(kind, plan, String(fields.source ?? "")) });
+      group.indexes.push(index);
       bytes += value.length + (key?.length ?? 0);
     });
-    const topics = [...grouped].map(([topic, messages]) => ({ topic, messages }));
+    const topics = [...grouped].map(([topic, { messages }]) => ({ topic, messages }));
+    const indexes = [...grouped.values()].map((group) => group.indexes);
     const topicPlans = byExchange
       ? topics.map(({ topic }) => exchangeTopic(plan, topic.slice(plan.topic.topic.length + 1)))
       : [];
-    return { topics, topicPlans, failures, bytes };
+    return { topics, indexes, topicPlans, failures, bytes };
   }
 
   private headersFor(kind: RecordKind, plan: TopicPlan, source: string): Record<string, HeaderValue> {
@@ -98,15 +102,23 @@ function tooLarge(kind: RecordKind, size: number, limit: number, index: number):
   });
 }
 
+/** How much of a record a bounded dead letter keeps. */
+const RECORD_PREVIEW_CHARS = 64 * 1024;
+
 /**
  * A dead letter as a message: the whole letter as JSON (record, reason, source, target,
  * origin, time, attempts), keyed like the record when it has the kind's key field, with
  * headers that say why and where from so it can be triaged without parsing the value.
+ *
+ * A letter larger than `maxBytes` (a record refused for its size) would be refused by the
+ * brokers too and fail the run; it is sent as a bounded copy instead: the letter without its
+ * record, plus the record's first characters (`recordPreview`) and its size (`recordBytes`).
  */
 export function encodeDeadLetter(
   letter: DeadLetter,
   plans: Record<RecordKind, TopicPlan>,
   producer: string,
+  maxBytes = Number.POSITIVE_INFINITY,
 ): OutgoingMessage {
   const keyField = letter.kind === "unknown" ? null : plans[letter.kind].keyField;
   const record = letter.record as Record<string, unknown> | null;
@@ -131,9 +143,19 @@ export function encodeDeadLetter(
     if (origin.offset !== undefined) headers[DEAD_LETTER_HEADER.originOffset] = String(origin.offset);
     headers[DEAD_LETTER_HEADER.origin] = JSON.stringify(origin);
   }
-  return {
-    key: typeof keyValue === "string" ? keyValue : null,
-    value: Buffer.from(JSON.stringify(letter)),
-    headers,
-  };
+  let value = Buffer.from(JSON.stringify(letter));
+  if (value.length > maxBytes) {
+    const record = JSON.stringify(letter.record) ?? "null";
+    const { record: _record, ...rest } = letter;
+    value = Buffer.from(
+      JSON.stringify({
+        ...rest,
+        recordPreview: record.slice(0, Math.min(RECORD_PREVIEW_CHARS, Math.floor(maxBytes / 4))),
+        recordBytes: Buffer.byteLength(record),
+      }),
+    );
+    headers[DEAD_LETTER_HEADER.truncated] = "record";
+    headers[DEAD_LETTER_HEADER.originalBytes] = String(Buffer.byteLength(record));
+  }
+  return { key: typeof keyValue === "string" ? keyValue : null, value, headers };
 }

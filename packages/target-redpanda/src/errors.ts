@@ -3,11 +3,29 @@ import { QiError } from "@qicore/core";
 /** The adapter's name in messages. */
 export const ADAPTER_NAME = "target-redpanda";
 
+/** The brokers refuse a message or request for its size. */
+const TOO_LARGE_TYPES = new Set(["MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE"]);
+
+/**
+ * The producer's idempotence state (its id, epoch or sequence numbers) is no longer the
+ * brokers': sending again on the same producer would fail the same way, so the request goes
+ * again on a new producer. Passing, like an outage: nothing is wrong with the records.
+ */
+const PRODUCER_STATE_TYPES = new Set([
+  "OUT_OF_ORDER_SEQUENCE_NUMBER",
+  "DUPLICATE_SEQUENCE_NUMBER",
+  "UNKNOWN_PRODUCER_ID",
+  "INVALID_PRODUCER_EPOCH",
+  "INVALID_PRODUCER_ID_MAPPING",
+  "PRODUCER_FENCED",
+]);
+
 /** Kafka error types that retrying cannot fix. */
 const PERMANENT_TYPES = new Set([
-  "MESSAGE_TOO_LARGE",
-  "RECORD_LIST_TOO_LARGE",
+  ...TOO_LARGE_TYPES,
   "INVALID_RECORD",
+  "INVALID_TIMESTAMP",
+  "POLICY_VIOLATION",
   "INVALID_TOPIC_EXCEPTION",
   "INVALID_REQUIRED_ACKS",
   "INVALID_REPLICATION_FACTOR",
@@ -47,10 +65,25 @@ export function kafkaErrorType(thrown: unknown): string | undefined {
   return undefined;
 }
 
+/** Whether the brokers refused a message or request for its size. */
+export function isTooLarge(thrown: unknown): boolean {
+  const type = kafkaErrorType(thrown);
+  return type !== undefined && TOO_LARGE_TYPES.has(type);
+}
+
+/** Whether the failure means the producer's idempotence state is spent (see PRODUCER_STATE_TYPES). */
+export function needsNewProducer(thrown: unknown): boolean {
+  const type = kafkaErrorType(thrown);
+  return type !== undefined && PRODUCER_STATE_TYPES.has(type);
+}
+
 /**
  * A QiError for a failed Kafka operation: NETWORK for connection trouble, SECURITY for
- * authentication and authorization, EXTERNAL otherwise; retryable unless Kafka says the
- * request itself is wrong. `what` says what failed, in the adapter's words.
+ * authentication and authorization, EXTERNAL otherwise. Retryable unless Kafka says the
+ * request itself is wrong or access is refused: everything a broker restart, a leader or
+ * coordinator move or a timeout produces passes, and the pipeline waits it out
+ * (delivery.retry) instead of dead-lettering valid records. `what` says what failed, in the
+ * adapter's words.
  */
 export function kafkaFailure(
   thrown: unknown,

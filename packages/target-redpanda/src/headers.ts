@@ -35,6 +35,10 @@ export const DEAD_LETTER_HEADER = {
   originOffset: "qicore-origin-offset",
   /** The whole origin as JSON, for sources that are not Kafka. */
   origin: "qicore-origin",
+  /** Present when the letter is a bounded copy: what was cut (`value`, `record`). */
+  truncated: "qicore-dead-letter-truncated",
+  /** Size in bytes of what was cut, as it was before. */
+  originalBytes: "qicore-dead-letter-original-bytes",
 } as const;
 
 export const JSON_CONTENT_TYPE = "application/json";

@@ -5,9 +5,11 @@
  * `@qicore/target-redpanda/kafka`; the main entry stays the adapter.
  */
 export { registerCodecs } from "./client/codecs";
+export { removeGroupMembers } from "./client/group-members";
 export { KafkajsAdmin, kafkajsConfig, kafkajsLogCreator } from "./client/kafkajs";
+export { platformaticConnectionOptions } from "./client/platformatic-connection";
 export type { TopicToCreate } from "./client/types";
 export { type ConnectionConfig, connectionFields, connectionSchema } from "./connection";
-export { kafkaErrorType, kafkaFailure } from "./errors";
+export { isTooLarge, kafkaErrorType, kafkaFailure } from "./errors";
 export { DEAD_LETTER_HEADER, HEADER } from "./headers";
 export { parseKafkaOptions, withInjectedBrokers } from "./options";

@@ -1,4 +1,4 @@
-import { type CryptoPrice, recordSchemaId, validateRecord } from "@qicore/core";
+import { type CryptoPrice, RECORD_KIND_DEFINITIONS, recordSchemaId, validateRecord } from "@qicore/core";
 import { sampleRecords } from "@qicore/core/testing";
 import { describe, expect, it } from "vitest";
 import { requireKafkaBrokers, requireKcat } from "../../../test/services";
@@ -14,7 +14,7 @@ describe.each(PRODUCER_LIBRARIES)(
   (library) => {
     const prefix = `test.kcat-target.${library}.${Date.now().toString(36)}.`;
 
-    it("sees the coin as key, the headers, and the canonical JSON of every record", async () => {
+    it("sees the instrument as key, the headers, and the canonical JSON of every record", async () => {
       const target = createRedpandaTarget({
         brokers: requireKafkaBrokers(),
         topicPrefix: prefix,
@@ -24,6 +24,7 @@ describe.each(PRODUCER_LIBRARIES)(
       const records = (await sampleRecords("price", 400)).map((record, index) => ({
         ...record,
         coinId: coins[index % coins.length],
+        instrument: coins[index % coins.length],
       })) as CryptoPrice[];
       expect(await target.write("price", records)).toEqual({});
       await target.disconnect();
@@ -32,12 +33,12 @@ describe.each(PRODUCER_LIBRARIES)(
       expect(messages).toHaveLength(records.length);
       for (const message of messages) {
         const value = JSON.parse(message.payload ?? "null") as CryptoPrice;
-        expect(message.key).toBe(value.coinId);
+        expect(message.key).toBe(value.instrument);
         expect(message.headers).toEqual({
           "content-type": "application/json",
           [HEADER.kind]: "price",
           [HEADER.schema]: recordSchemaId("price"),
-          [HEADER.schemaVersion]: "1",
+          [HEADER.schemaVersion]: String(RECORD_KIND_DEFINITIONS.price.schemaVersion),
           [HEADER.source]: value.source,
         });
         const validated = validateRecord("price", value);

@@ -182,7 +182,7 @@ describe("target-redpanda against a real broker", () => {
     await target.writeDeadLetters([
       {
         kind: "price",
-        record: { coinId: "bitcoin", usdPrice: "not a number" },
+        record: { coinId: "bitcoin", instrument: "bitcoin", usdPrice: "not a number" },
         reason: {
           code: "VALIDATION_FAILED",
           message: "usdPrice: expected a decimal",

@@ -5,25 +5,34 @@ import {
   type HealthStatus,
   type Logger,
   type MarketRecord,
+  RECORD_KINDS,
+  type RecordFailure,
   type RecordKind,
   silentLogger,
   type TargetHandlers,
   type WriteOutcome,
 } from "@qicore/core";
 import type { Kafka } from "kafkajs";
-import type { z } from "zod";
 import { createClient } from "./client/create";
 import { createKafkajsClient } from "./client/kafkajs";
-import type { KafkaAdmin, KafkaClient, KafkaProducer, TopicToCreate } from "./client/types";
+import type {
+  KafkaAdmin,
+  KafkaClient,
+  KafkaProducer,
+  ProducerSettings,
+  TopicMessages,
+  TopicToCreate,
+} from "./client/types";
 import {
   type RedpandaTargetConfig,
   type RedpandaTargetConfigInput,
   redpandaTargetConfigSchema,
 } from "./config";
 import { encodeDeadLetter, RecordEncoder } from "./encode";
-import { ADAPTER_NAME, kafkaFailure } from "./errors";
+import { ADAPTER_NAME, kafkaFailure, needsNewProducer } from "./errors";
 import { parseKafkaOptions, withInjectedBrokers } from "./options";
-import { SendQueue } from "./send-queue";
+import { QueuedWrite } from "./queued-write";
+import { type FailureVerdict, type QueueEntry, type Sender, SendQueue } from "./send-queue";
 import { planDeadLetterTopic, planTopics, TopicManager, type TopicPlan } from "./topics";
 
 /** Options of `createRedpandaTarget`: the config block, plus what only code can pass. */
@@ -76,11 +85,25 @@ export function createRedpandaTarget(options: RedpandaTargetOptions = {}): Redpa
   );
 }
 
+/** One call's records as queue entries, with those that could not become messages. */
+interface EncodedCall {
+  entries: (write: QueuedWrite) => QueueEntry[];
+  count: number;
+  failures: RecordFailure[];
+  topicPlans: TopicToCreate[];
+}
+
 interface Connection {
   admin: KafkaAdmin;
-  producer: KafkaProducer;
+  producer: ProducerSlot;
   queue: SendQueue;
   topics: TopicManager;
+  /**
+   * The writes still in the queue, by the array they were given: the runtime retries a
+   * failed write by calling `write` again with the same records, and such a call waits for
+   * the messages already queued instead of producing them a second time.
+   */
+  writes: WeakMap<readonly unknown[], QueuedWrite>;
 }
 
 function buildTarget(
@@ -97,17 +120,18 @@ function buildTarget(
     producer: producerName,
     maxMessageBytes: config.maxMessageBytes,
   });
+  const settings: ProducerSettings = {
+    idempotent: config.idempotent,
+    acks: config.acks as -1 | 0 | 1,
+    compression: config.compression,
+    ackTimeoutMs: config.ackTimeoutMs,
+  };
   let opening: Promise<Connection> | undefined;
 
   const open = (): Promise<Connection> => {
     opening ??= (async () => {
       const admin = client.admin();
-      const producer = client.producer({
-        idempotent: config.idempotent,
-        acks: config.acks as -1 | 0 | 1,
-        compression: config.compression,
-        ackTimeoutMs: config.ackTimeoutMs,
-      });
+      const producer = new ProducerSlot(() => client.producer(settings), logger);
       try {
         await admin.connect();
         const topics = new TopicManager(admin, {
@@ -123,12 +147,12 @@ function buildTarget(
           .map((plan) => plan.topic);
         await topics.ensure([...baseTopics, deadLetterPlan]);
         await producer.connect();
-        const queue = new SendQueue((batch) => producer.send(batch), {
-          lingerMs: config.lingerMs,
-          batchMessages: config.batchMessages,
-          batchBytes: config.batchBytes,
-        });
-        return { admin, producer, queue, topics };
+        const queue = new SendQueue(
+          producer,
+          { lingerMs: config.lingerMs, batchMessages: config.batchMessages, batchBytes: config.batchBytes },
+          judgeFailure,
+        );
+        return { admin, producer, queue, topics, writes: new WeakMap() };
       } catch (thrown) {
         await producer.disconnect().catch(() => undefined);
         await admin.disconnect().catch(() => undefined);
@@ -143,13 +167,31 @@ function buildTarget(
     return opening;
   };
 
-  const send = async (connection: Connection, topics: Parameters<SendQueue["add"]>[0], what: string) => {
+  /**
+   * Queues one call's messages, or, when the call retries an earlier one with the same
+   * array, waits for what that one queued. Resolves with the records refused for good.
+   */
+  const send = async (
+    connection: Connection,
+    given: readonly unknown[],
+    encode: () => EncodedCall,
+    what: string,
+  ): Promise<RecordFailure[]> => {
+    let write = connection.writes.get(given);
+    if (write && !write.delivered) {
+      connection.queue.resume();
+    } else {
+      const encoded = encode();
+      // Per-exchange topics are made before their first message is queued.
+      if (encoded.topicPlans.length > 0) await connection.topics.ensure(encoded.topicPlans);
+      write = new QueuedWrite(encoded.count, encoded.failures);
+      connection.writes.set(given, write);
+      connection.queue.add(encoded.entries(write));
+    }
     try {
-      await connection.queue.add(topics);
+      return await write.wait();
     } catch (thrown) {
-      throw kafkaFailure(thrown, `could not produce ${what}`, {
-        topics: topics.map((topic) => topic.topic),
-      });
+      throw kafkaFailure(thrown, `could not produce ${what}`);
     }
   };
 
@@ -182,7 +224,11 @@ function buildTarget(
     async flush() {
       if (!opening) return;
       const connection = await open();
-      await connection.queue.flush();
+      try {
+        await connection.queue.flush();
+      } catch (thrown) {
+        throw kafkaFailure(thrown, "could not flush the messages still queued");
+      }
     },
 
     async healthCheck() {
@@ -191,8 +237,11 @@ function buildTarget(
         const connection = await open();
         const brokers = await connection.admin.brokerCount();
         return {
-          status: "healthy",
+          status: connection.queue.isStalled ? "degraded" : "healthy",
           latencyMs: performance.now() - started,
+          ...(connection.queue.isStalled
+            ? { message: "a produce request failed and waits to be sent again" }
+            : {}),
           details: {
             brokers,
             topics: target.topics,
@@ -211,22 +260,104 @@ function buildTarget(
     async write(kind, records) {
       if (records.length === 0) return {};
       const connection = await open();
-      const encoded = encoder.encode(kind, records);
-      if (encoded.topicPlans.length > 0) await connection.topics.ensure(encoded.topicPlans);
-      if (encoded.topics.length > 0)
-        await send(connection, encoded.topics, `${records.length - encoded.failures.length} ${kind} records`);
-      return encoded.failures.length > 0 ? { failures: encoded.failures } : {};
+      const failures = await send(
+        connection,
+        records,
+        () => {
+          const encoded = encoder.encode(kind, records);
+          return {
+            count: encoded.indexes.reduce((sum, indexes) => sum + indexes.length, 0),
+            failures: encoded.failures,
+            entries: (write) =>
+              encoded.topics.flatMap(({ topic, messages }, position) =>
+                messages.map((message, at) => ({
+                  topic,
+                  message,
+                  write,
+                  index: encoded.indexes[position]?.[at] ?? at,
+                })),
+              ),
+            topicPlans: encoded.topicPlans,
+          };
+        },
+        `${records.length} ${kind} records`,
+      );
+      return failures.length > 0 ? { failures } : {};
     },
 
     async writeDeadLetters(letters) {
       if (letters.length === 0) return;
       const connection = await open();
-      const messages = letters.map((letter) => encodeDeadLetter(letter, plans, producerName));
-      await send(connection, [{ topic: deadLetterPlan.topic, messages }], `${letters.length} dead letters`);
+      const failures = await send(
+        connection,
+        letters,
+        () => ({
+          count: letters.length,
+          failures: [],
+          entries: (write) =>
+            letters.map((letter, index) => ({
+              topic: deadLetterPlan.topic,
+              message: encodeDeadLetter(letter, plans, producerName, config.maxMessageBytes),
+              write,
+              index,
+            })),
+          topicPlans: [],
+        }),
+        `${letters.length} dead letters`,
+      );
+      const refused = failures[0];
+      if (refused) throw refused.error.withContext({ deadLetters: letters.length, refused: failures.length });
     },
   };
   return target;
 }
+
+/** Whether a failed request is sent again as it was, refused for good, or needs a new producer first. */
+function judgeFailure(thrown: unknown): FailureVerdict {
+  const error = kafkaFailure(thrown, "a produce request failed");
+  return { error, refused: !error.retryable, renew: needsNewProducer(thrown) };
+}
+
+/**
+ * The target's producer, replaceable: after a refused request or a producer-state error
+ * (see needsNewProducer) the queue asks for a new one, which starts its sequence numbers
+ * afresh under a new producer id.
+ */
+class ProducerSlot implements Sender {
+  private current: KafkaProducer;
+
+  constructor(
+    private readonly create: () => KafkaProducer,
+    private readonly logger: Logger,
+  ) {
+    this.current = create();
+  }
+
+  connect(): Promise<void> {
+    return this.current.connect();
+  }
+
+  disconnect(): Promise<void> {
+    return this.current.disconnect();
+  }
+
+  send(request: readonly TopicMessages[]): Promise<void> {
+    return this.current.send(request);
+  }
+
+  async renew(): Promise<void> {
+    const old = this.current;
+    this.current = this.create();
+    this.logger.info(
+      "target-redpanda: producing on a new producer (the previous one's sequence numbers are spent)",
+    );
+    // A producer whose brokers are gone may not close quickly; it holds nothing worth waiting for.
+    await Promise.race([old.disconnect().catch(() => undefined), delay(5000)]);
+    await this.current.connect();
+  }
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
 
 /** Topics a config leads to (record kinds and dead letters), as they would be created. */
 export function plannedTopics(config: RedpandaTargetConfig): {
@@ -240,15 +371,15 @@ export function plannedTopics(config: RedpandaTargetConfig): {
  * The `redpanda` target of pipeline files: records as keyed JSON messages on one topic
  * per kind (or per kind and exchange), dead letters on a topic of their own.
  */
-export const redpandaTarget = defineTarget<RedpandaTargetConfig>({
+export const redpandaTarget = defineTarget({
   name: "redpanda",
   description:
     "Redpanda / Apache Kafka: keyed JSON messages on per-kind topics created from the core's topic configs; idempotent producer, lz4/zstd/snappy/gzip, dead-letter topic.",
   contractVersion: ADAPTER_CONTRACT_VERSION,
   coreVersion: "^0.1.0",
-  configSchema: redpandaTargetConfigSchema as unknown as z.ZodType<RedpandaTargetConfig>,
+  configSchema: redpandaTargetConfigSchema,
   // Appending is not idempotent: a replayed batch is produced again (consumers dedupe by key and time).
-  capabilities: { kinds: ["price", "ohlcv", "analytics"], idempotent: false, deadLetter: true },
+  capabilities: { kinds: RECORD_KINDS, idempotent: false, deadLetter: true },
   create(config, context) {
     const logger = context.logger.child({ target: context.id });
     return buildTarget(config, createClient(config, logger), logger, `${context.pipelineName}/${context.id}`);

@@ -10,9 +10,9 @@ import {
   murmur2,
   Producer,
   type ProducerOptions,
-  type SASLMechanismValue,
 } from "@platformatic/kafka";
 import type { ConnectionConfig } from "../connection";
+import { platformaticConnectionOptions } from "./platformatic-connection";
 import type { Compression, HeaderValue, ProducerSettings } from "./types";
 import { unpackBatch, type WireBatch } from "./wire";
 
@@ -40,12 +40,6 @@ export interface ThreadSetup {
 type Headers = Map<Buffer, Buffer>;
 type Message = MessageToProduce<Buffer | undefined, Buffer, Buffer, Buffer>;
 
-const SASL_MECHANISM: Record<NonNullable<ConnectionConfig["sasl"]>["mechanism"], SASLMechanismValue> = {
-  plain: "PLAIN",
-  "scram-sha-256": "SCRAM-SHA-256",
-  "scram-sha-512": "SCRAM-SHA-512",
-};
-
 const COMPRESSION: Record<Compression, CompressionAlgorithmValue> = {
   none: "none",
   gzip: "gzip",
@@ -65,14 +59,12 @@ export function producerOptions({
   settings,
 }: ThreadSetup): ProducerOptions<Buffer | undefined, Buffer, Buffer, Buffer> {
   return {
-    clientId: connection.clientId,
-    bootstrapBrokers: connection.brokers,
-    connectTimeout: connection.connectionTimeoutMs,
-    requestTimeout: connection.requestTimeoutMs,
+    ...platformaticConnectionOptions(connection),
     // The broker's wait for the acknowledgements `acks` asks for (the produce request's timeout).
     timeout: settings.ackTimeoutMs,
     // The library turns 0 or 1 retries of an idempotent producer into retrying forever;
-    // two keeps a dead cluster failing the write (the pipeline retries or dead-letters).
+    // two keeps a dead cluster failing the write, and the pipeline's delivery.retry waits
+    // the outage out (one owner for retries, reported by readiness).
     retries: settings.idempotent ? Math.max(2, connection.retries) : connection.retries,
     retryDelay: 300,
     idempotent: settings.idempotent,
@@ -80,16 +72,6 @@ export function producerOptions({
     compression: COMPRESSION[settings.compression],
     partitioner: javaCompatiblePartitioner(),
     autocreateTopics: false,
-    ...(connection.ssl ? { tls: {} } : {}),
-    ...(connection.sasl
-      ? {
-          sasl: {
-            mechanism: SASL_MECHANISM[connection.sasl.mechanism],
-            username: connection.sasl.username,
-            password: connection.sasl.password,
-          },
-        }
-      : {}),
   };
 }
 
