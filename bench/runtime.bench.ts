@@ -15,11 +15,11 @@ const syntheticConfig = { coins: COINS, count: RECORDS, seed: 7, batchSize: BATC
 
 /** Pre-generated batches, replayed without any generation cost: isolates the runtime. */
 let prepared: SourceBatch[] = [];
-const replaySource = defineSource<{ rounds: number }>({
+const replaySource = defineSource({
   name: "replay",
   contractVersion: ADAPTER_CONTRACT_VERSION,
   coreVersion: "^0.1.0",
-  configSchema: z.object({ rounds: z.number() }) as unknown as z.ZodType<{ rounds: number }>,
+  configSchema: z.object({ rounds: z.number() }),
   capabilities: { kinds: ["price"], trusted: true, ack: true },
   create: ({ rounds }) => ({
     async *read() {

@@ -45,7 +45,7 @@ for (const price of latest.value) {
   const end = new Date(Date.parse(price.lastUpdated) + 60_000);
   const hourStart = new Date(Math.floor(end.getTime() / 3_600_000) * 3_600_000 - 3_600_000);
   const candles = await reader.aggregateCandles(
-    price.coinId,
+    price.coinId ?? price.instrument ?? "",
     "1h",
     hourStart,
     new Date(hourStart.getTime() + 3_600_000),
@@ -53,7 +53,7 @@ for (const price of latest.value) {
   if (!candles.ok) throw candles.error;
   const candle = candles.value[0];
   rows.push({
-    coin: price.coinId,
+    coin: price.coinId ?? price.instrument ?? "",
     "latest price (USD)": price.usdPrice,
     at: price.lastUpdated,
     "last 1h candle": candle ? candle.timestamp : "-",

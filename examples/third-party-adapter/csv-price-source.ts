@@ -23,12 +23,12 @@ const configSchema = z
 
 type CsvConfig = z.output<typeof configSchema>;
 
-export const csvPriceSource = defineSource<CsvConfig>({
+export const csvPriceSource = defineSource({
   name: "csv-prices",
   description: "Prices from a CSV file (coin_id,symbol,usd_price,time).",
   contractVersion: ADAPTER_CONTRACT_VERSION,
   coreVersion: "^0.1.0",
-  configSchema: configSchema as unknown as z.ZodType<CsvConfig>,
+  configSchema: configSchema,
   capabilities: { kinds: ["price"], replay: true, ack: true, bounded: true },
   create(config, context) {
     const file = resolve(context.baseDir, config.path);

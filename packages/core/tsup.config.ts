@@ -1,9 +1,13 @@
 import { defineConfig } from "tsup";
+import { packageEntries } from "../../scripts/build/package-entries";
+
+// The entry points package.json exports (its `qicore-source` conditions), built to dist/.
+const exported = packageEntries();
 
 export default defineConfig({
-  entry: { index: "src/index.ts", "testing/index": "src/testing/index.ts", "cli/bin": "src/cli/bin.ts" },
+  entry: { ...exported, "cli/bin": "src/cli/bin.ts" },
   format: ["esm"],
-  dts: { entry: { index: "src/index.ts", "testing/index": "src/testing/index.ts" } },
+  dts: { entry: exported },
   target: "node20",
   sourcemap: true,
   clean: true,

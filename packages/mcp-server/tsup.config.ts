@@ -1,9 +1,13 @@
 import { defineConfig } from "tsup";
+import { packageEntries } from "../../scripts/build/package-entries";
+
+// The entry points package.json exports (its `qicore-source` conditions), built to dist/.
+const exported = packageEntries();
 
 export default defineConfig({
-  entry: { index: "src/index.ts", bin: "src/bin.ts" },
+  entry: { ...exported, bin: "src/bin.ts" },
   format: ["esm"],
-  dts: { entry: { index: "src/index.ts" } },
+  dts: { entry: exported },
   target: "node20",
   sourcemap: true,
   clean: true,

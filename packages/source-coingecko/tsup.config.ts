@@ -1,10 +1,14 @@
 import { cpSync } from "node:fs";
 import { defineConfig } from "tsup";
+import { packageEntries } from "../../scripts/build/package-entries";
+
+// The entry points package.json exports (its `qicore-source` conditions), built to dist/.
+const exported = packageEntries();
 
 export default defineConfig({
-  entry: { index: "src/index.ts", testing: "src/testing/index.ts" },
+  entry: exported,
   format: ["esm"],
-  dts: true,
+  dts: { entry: exported },
   target: "node20",
   sourcemap: true,
   clean: true,

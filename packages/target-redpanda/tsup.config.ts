@@ -1,10 +1,14 @@
 import { defineConfig } from "tsup";
+import { packageEntries } from "../../scripts/build/package-entries";
+
+// The entry points package.json exports (its `qicore-source` conditions), built to dist/.
+const exported = packageEntries();
 
 export default defineConfig({
   // The producer thread is a file of its own: worker_threads loads it by path.
-  entry: { index: "src/index.ts", kafka: "src/kafka.ts", "producer-thread": "src/client/producer-thread.ts" },
+  entry: { ...exported, "producer-thread": "src/client/producer-thread.ts" },
   format: ["esm"],
-  dts: true,
+  dts: { entry: exported },
   target: "node20",
   sourcemap: true,
   clean: true,

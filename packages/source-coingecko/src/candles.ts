@@ -1,4 +1,4 @@
-import { AGGREGATE_EXCHANGE, type CryptoOHLCVInput } from "@qicore/core";
+import { AGGREGATE_EXCHANGE, type CryptoOHLCVInput } from "@qicore/core/adapter";
 import { ATTRIBUTION, SOURCE_NAME } from "./mappers";
 import type { OhlcResponse } from "./responses";
 

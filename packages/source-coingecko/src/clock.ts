@@ -1,4 +1,4 @@
-import { abortableSleep } from "@qicore/core";
+import { abortableSleep } from "@qicore/core/adapter";
 
 /**
  * Time as the source sees it: the rate budget, Retry-After waits, backoff and backfill

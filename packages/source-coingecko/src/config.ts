@@ -1,4 +1,4 @@
-import { parseDuration } from "@qicore/core";
+import { parseDuration } from "@qicore/core/adapter";
 import { z } from "zod";
 import { COINGECKO_PLANS, type CoinGeckoPlan } from "./plans";
 

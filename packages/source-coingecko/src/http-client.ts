@@ -1,4 +1,4 @@
-import { type Logger, QiError, redactSecrets } from "@qicore/core";
+import { type Logger, QiError, redactSecrets } from "@qicore/core/adapter";
 import type { Clock } from "./clock";
 import { authError, cancelled, type RequestFacts, rateLimitedError } from "./errors";
 import type { CoinGeckoPlan } from "./plans";

@@ -1,4 +1,4 @@
-import { registerAdapter } from "@qicore/core";
+import { registerAdapter } from "@qicore/core/adapter";
 import { coingeckoSource } from "./source";
 
 export type { BackfillCursor } from "./backfill";

@@ -1,4 +1,8 @@
-import { AGGREGATE_EXCHANGE, type CryptoMarketAnalyticsInput, type CryptoPriceInput } from "@qicore/core";
+import {
+  AGGREGATE_EXCHANGE,
+  type CryptoMarketAnalyticsInput,
+  type CryptoPriceInput,
+} from "@qicore/core/adapter";
 import type {
   CoinsMarketsResponse,
   GlobalResponse,

@@ -73,7 +73,7 @@ describe("history backfill in a pipeline", () => {
         if (cursor?.coin && cursor.from !== undefined && cursor.from > from) {
           const lastBefore = new Date(cursor.from - HOUR).toISOString();
           // Recorded rather than thrown: the runtime would catch an error thrown here.
-          if (!points.records.price.has(`${cursor.coin}|aggregate|${lastBefore}`))
+          if (!points.records.price.has(`aggregate|${cursor.coin}|USD|${lastBefore}`))
             early.push(`${cursor.coin} ${lastBefore}`);
           checked++;
         }

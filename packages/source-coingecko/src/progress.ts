@@ -1,4 +1,4 @@
-import type { Logger } from "@qicore/core";
+import type { Logger } from "@qicore/core/adapter";
 
 /** Where a progress bar can be drawn: a terminal stream (process.stderr). */
 export interface ProgressStream {

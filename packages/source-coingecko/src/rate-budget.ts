@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { QiError } from "@qicore/core";
+import { QiError } from "@qicore/core/adapter";
 import type { Clock } from "./clock";
 import type { CoinGeckoPlan } from "./plans";
 

@@ -11,7 +11,7 @@ import {
   type SourceBatch,
   type TimeRange,
   toQiError,
-} from "@qicore/core";
+} from "@qicore/core/adapter";
 import { Backfill, type BackfillCursor, candleHistoryShape, historyShape } from "./backfill";
 import {
   type CandleWidth,
@@ -196,7 +196,7 @@ export class CoinGeckoReader {
     const seen = state.prices;
     for await (const { records, endpoint, count } of this.listedPrices(coins, "live", signal)) {
       const fresh = records.filter((record) => isNewer(record, seen));
-      for (const record of fresh) seen[record.coinId] = Date.parse(String(record.lastUpdated));
+      for (const record of fresh) seen[coinOf(record)] = Date.parse(String(record.lastUpdated));
       if (fresh.length > 0) yield { kind: "price", records: fresh, origin: { endpoint, coins: count } };
     }
   }
@@ -232,7 +232,7 @@ export class CoinGeckoReader {
       }
       const { records } = pricesFromMarkets(rows);
       const fresh = records.filter((record) => isNewer(record, seen));
-      for (const record of fresh) seen[record.coinId] = Date.parse(String(record.lastUpdated));
+      for (const record of fresh) seen[coinOf(record)] = Date.parse(String(record.lastUpdated));
       if (fresh.length > 0) yield { kind: "price", records: fresh, origin: { endpoint: path, page } };
       if (rows.length < perPage) break;
     }
@@ -754,9 +754,14 @@ export class CoinGeckoReader {
   }
 }
 
+/** CoinGecko's prices always name their coin (the record type allows venues' that do not). */
+function coinOf(record: CryptoPriceInput): string {
+  return record.coinId as string;
+}
+
 function isNewer(record: CryptoPriceInput, seen: Record<string, number>): boolean {
   const time = Date.parse(String(record.lastUpdated));
-  const previous = seen[record.coinId];
+  const previous = seen[coinOf(record)];
   return previous === undefined || time > previous;
 }
 

@@ -1,4 +1,4 @@
-import { QiError } from "@qicore/core";
+import { QiError } from "@qicore/core/adapter";
 import { z } from "zod";
 
 // Shapes of the CoinGecko responses this source reads, after CoinGecko's OpenAPI

@@ -4,8 +4,7 @@ import {
   defineSource,
   type SourceDefinition,
   type SourceHandlers,
-} from "@qicore/core";
-import type { z } from "zod";
+} from "@qicore/core/adapter";
 import { DAY_MS } from "./candles";
 import { type Clock, systemClock } from "./clock";
 import { type CoinGeckoConfig, coingeckoConfigSchema, paidOnlyProblems } from "./config";
@@ -37,13 +36,13 @@ export interface CoinGeckoSourceOptions {
 export function createCoinGeckoSource(
   options: CoinGeckoSourceOptions = {},
 ): SourceDefinition<CoinGeckoConfig> {
-  return defineSource<CoinGeckoConfig>({
+  return defineSource({
     name: "coingecko",
     description:
       "CoinGecko prices (listed coins or top N), OHLC candles, price and candle backfills and /global market analytics, on the public, Demo or Pro API.",
     contractVersion: ADAPTER_CONTRACT_VERSION,
     coreVersion: "^0.1.0",
-    configSchema: coingeckoConfigSchema as unknown as z.ZodType<CoinGeckoConfig>,
+    configSchema: coingeckoConfigSchema,
     capabilities: { kinds: ["price", "ohlcv", "analytics"], replay: true, bounded: true },
     create: (config, context) => createHandlers(config, context, options),
   });

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { createMemoryLogger, QiError } from "@qicore/core";
+import { QiError } from "@qicore/core";
+import { createMemoryLogger } from "@qicore/core/testing";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";

@@ -1,4 +1,4 @@
-import type { Logger } from "@qicore/core";
+import type { Logger } from "@qicore/core/adapter";
 import type { Database } from "./database";
 import { createPGliteDatabase, embeddedLocation, openEmbeddedDatabase } from "./pglite-database";
 import { createPostgresDatabase } from "./postgres-database";

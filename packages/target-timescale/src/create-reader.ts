@@ -1,4 +1,4 @@
-import { silentLogger } from "@qicore/core";
+import { silentLogger } from "@qicore/core/adapter";
 import { openDatabase } from "./connection";
 import type { Database } from "./database";
 import { createReader } from "./reader";

@@ -1,4 +1,4 @@
-import { type ColumnModel, type RecordKind, type RecordOfKind, tableModel } from "@qicore/core";
+import { type ColumnModel, type RecordKind, type RecordOfKind, tableModel } from "@qicore/core/adapter";
 import {
   boolean,
   integer,

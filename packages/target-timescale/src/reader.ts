@@ -11,7 +11,7 @@ import {
   type RecordKind,
   type TableModel,
   tableModel,
-} from "@qicore/core";
+} from "@qicore/core/adapter";
 import { type Database, qualifiedName, quoteIdentifier } from "./database";
 import { describeEdition, detectEdition, type Edition, type TimescaleMode } from "./edition";
 import { ADAPTER_NAME, databaseError } from "./errors";

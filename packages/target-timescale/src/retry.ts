@@ -1,4 +1,4 @@
-import { abortableSleep, type Logger, QiError, redactSecrets } from "@qicore/core";
+import { abortableSleep, type Logger, QiError, redactSecrets } from "@qicore/core/adapter";
 import { classifyFailure, databaseError } from "./errors";
 
 export interface TransientRetryPolicy {

@@ -1,4 +1,4 @@
-import type { ColumnModel, MarketRecord, TableModel } from "@qicore/core";
+import type { ColumnModel, MarketRecord, TableModel } from "@qicore/core/adapter";
 
 /** A value as bound to a statement or written to COPY: decimals and times stay strings. */
 export type SqlValue = string | number | boolean | null;

@@ -1,4 +1,4 @@
-import type { Checkpoint, Logger, StateStore } from "@qicore/core";
+import type { Checkpoint, Logger, StateStore } from "@qicore/core/adapter";
 import { type Database, qualifiedName } from "./database";
 import { databaseError } from "./errors";
 import { STATE_TABLE } from "./migrations";

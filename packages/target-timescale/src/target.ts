@@ -9,9 +9,8 @@ import {
   type StateStore,
   silentLogger,
   type TargetHandlers,
-} from "@qicore/core";
+} from "@qicore/core/adapter";
 import type pg from "pg";
-import type { z } from "zod";
 import { type TimescaleConfig, timescaleConfigSchema } from "./config";
 import { openDatabase } from "./connection";
 import type { Database } from "./database";
@@ -219,13 +218,13 @@ function buildTarget(
  * The `timescale` target of pipeline files: TimescaleDB (any edition), PostgreSQL, or
  * PGlite in-process (`connectionString: embedded`).
  */
-export const timescaleTarget = defineTarget<TimescaleConfig>({
+export const timescaleTarget = defineTarget({
   name: "timescale",
   description:
     "TimescaleDB / PostgreSQL / embedded PGlite: idempotent upserts, COPY bulk loads, hypertables, compression, retention and candle aggregates.",
   contractVersion: ADAPTER_CONTRACT_VERSION,
   coreVersion: "^0.1.0",
-  configSchema: timescaleConfigSchema as unknown as z.ZodType<TimescaleConfig>,
+  configSchema: timescaleConfigSchema,
   capabilities: { kinds: ["price", "ohlcv", "analytics"], idempotent: true, deadLetter: false },
   create(config, context) {
     return buildTarget(

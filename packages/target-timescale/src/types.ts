@@ -5,7 +5,7 @@ import type {
   CryptoPrice,
   HealthStatus,
   Logger,
-} from "@qicore/core";
+} from "@qicore/core/adapter";
 import type pg from "pg";
 import type { TimescaleConfigInput } from "./config";
 import type { Database } from "./database";

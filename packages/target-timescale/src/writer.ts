@@ -5,7 +5,7 @@ import {
   type RecordKind,
   type TableModel,
   tableModel,
-} from "@qicore/core";
+} from "@qicore/core/adapter";
 import { type Database, inTransaction, qualifiedName, quoteIdentifier, type SqlSession } from "./database";
 import { classifyFailure, databaseError, sqlState } from "./errors";
 import {

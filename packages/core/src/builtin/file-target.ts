@@ -19,12 +19,12 @@ export type FileTargetConfig = z.output<typeof fileConfigSchema>;
  * Appends records (and dead letters) to a JSON Lines file, one `{ kind, record }`
  * object a line. Handy as a dead-letter destination and for inspecting a pipeline.
  */
-export const fileTarget = defineTarget<FileTargetConfig>({
+export const fileTarget = defineTarget({
   name: "file",
   description: "Appends records and dead letters to a JSON Lines file.",
   contractVersion: ADAPTER_CONTRACT_VERSION,
   coreVersion: "^0.1.0",
-  configSchema: fileConfigSchema as unknown as z.ZodType<FileTargetConfig>,
+  configSchema: fileConfigSchema,
   capabilities: { kinds: RECORD_KINDS, deadLetter: true },
   create(config, context) {
     const path = resolve(context.baseDir, config.path);

@@ -88,12 +88,12 @@ function primaryKey(kind: RecordKind, record: MarketRecord): string {
  * An in-memory target: the test double of the conformance suite, and the target of
  * the runtime benchmark. It can simulate latency, transient outages and refused records.
  */
-export const memoryTarget = defineTarget<MemoryTargetConfig>({
+export const memoryTarget = defineTarget({
   name: "memory",
   description: "Keeps records in memory (tests, examples, benchmarks).",
   contractVersion: ADAPTER_CONTRACT_VERSION,
   coreVersion: "^0.1.0",
-  configSchema: memoryConfigSchema as unknown as z.ZodType<MemoryTargetConfig>,
+  configSchema: memoryConfigSchema,
   capabilities: { kinds: RECORD_KINDS, idempotent: true, deadLetter: true },
   create(config) {
     const store = memoryStore(config.store);

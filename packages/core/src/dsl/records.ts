@@ -141,12 +141,10 @@ const exchangeInstrument = {
 };
 
 /** The taker's side of a trade, where the exchange says it. */
-export const TradeSide = z
-  .enum(["buy", "sell"])
-  .meta({
-    sqlType: "VARCHAR(4)",
-    description: "The taker's side (`buy` or `sell`); null where the exchange does not say.",
-  });
+export const TradeSide = z.enum(["buy", "sell"]).meta({
+  sqlType: "VARCHAR(4)",
+  description: "The taker's side (`buy` or `sell`); null where the exchange does not say.",
+});
 
 /** One trade on one exchange's market. */
 export const CryptoTradeSchema = z

@@ -60,12 +60,18 @@ function isConditions(value: unknown): boolean {
   );
 }
 
+// Under vitest, which runs TypeScript itself, QiCore's own packages resolve to their sources
+// (the `qicore-source` condition of their exports), as the test configuration resolves them.
+const CONDITIONS = process.env.VITEST
+  ? ["qicore-source", "import", "node", "default"]
+  : ["import", "node", "default"];
+
 function pickCondition(target: unknown): string | undefined {
   if (typeof target === "string") return target;
   if (Array.isArray(target)) return target.map(pickCondition).find((entry) => entry !== undefined);
   if (target && typeof target === "object") {
     const conditions = target as Record<string, unknown>;
-    for (const condition of ["import", "node", "default"]) {
+    for (const condition of CONDITIONS) {
       const entry = pickCondition(conditions[condition]);
       if (entry) return entry;
     }

@@ -124,7 +124,10 @@ describe("AdapterRegistry", () => {
 
   it("lists the available adapters when a type is unknown", async () => {
     const registry = createRegistry(target);
-    const result = await registry.resolve("target", "timescael");
+    // A project with nothing installed: what is listed is what the registry knows.
+    const result = await registry.resolve("target", "timescael", {
+      baseDir: mkdtempSync(join(tmpdir(), "qicore-empty-")),
+    });
     expect(result.ok ? "" : result.error.message).toMatch(
       /unknown target type "timescael"\. Available targets: file, memory, sink/,
     );

@@ -138,7 +138,8 @@ export class AdapterRegistry {
    * schema and "unknown type" messages know them without the pipeline naming them first.
    */
   async loadInstalled(options: ResolveOptions = {}): Promise<InstalledAdapters> {
-    const searchDirs = [options.baseDir ?? process.cwd(), process.cwd()];
+    // The project is where the pipeline is, not wherever the process happens to run.
+    const searchDirs = [options.baseDir ?? process.cwd()];
     const report: InstalledAdapters = { loaded: [], failed: [] };
     for (const installed of findInstalledAdapterPackages(searchDirs)) {
       const outcome = await this.importPackage(installed, searchDirs);

@@ -4,10 +4,7 @@ import { AckTracker } from "./ack-tracker";
 describe("AckTracker", () => {
   it("commits checkpoints only in read order, after every earlier batch is done", async () => {
     const committed: unknown[] = [];
-    const tracker = new AckTracker(
-      async (checkpoint) => void committed.push(checkpoint),
-      () => {},
-    );
+    const tracker = new AckTracker(async (checkpoint) => void committed.push(checkpoint));
     const first = tracker.track("price", [], { next: 1 }, 2);
     const second = tracker.track("price", [], { next: 2 }, 1);
     second.settle();
@@ -22,11 +19,8 @@ describe("AckTracker", () => {
 
   it("counts split pieces before a batch is done", async () => {
     const done: number[] = [];
-    const tracker = new AckTracker(
-      async () => {},
-      (ticket) => done.push(ticket.records.length),
-    );
-    const ticket = tracker.track("price", [], undefined, 1);
+    const tracker = new AckTracker(async () => {});
+    const ticket = tracker.track("price", [], undefined, 1, (finished) => done.push(finished.records.length));
     ticket.addPending();
     ticket.settle();
     expect(ticket.done).toBe(false);
@@ -37,10 +31,7 @@ describe("AckTracker", () => {
 
   it("settles at once a batch that goes nowhere, without blocking later ones", async () => {
     const committed: unknown[] = [];
-    const tracker = new AckTracker(
-      async (checkpoint) => void committed.push(checkpoint),
-      () => {},
-    );
+    const tracker = new AckTracker(async (checkpoint) => void committed.push(checkpoint));
     tracker.track("price", [], { next: 5 }, 0);
     await tracker.idle();
     expect(committed).toEqual([{ next: 5 }]);

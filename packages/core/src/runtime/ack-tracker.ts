@@ -7,8 +7,6 @@ import type { MarketRecord, RecordKind } from "../dsl/kinds";
  */
 export class BatchTicket {
   done = false;
-  /** Records this batch holds in the pipeline's bounded queue, released when it is done. */
-  heldRecords = 0;
   constructor(
     readonly kind: RecordKind,
     readonly records: readonly MarketRecord[],
@@ -16,11 +14,6 @@ export class BatchTicket {
     private pending: number,
     private readonly onDone: (ticket: BatchTicket) => void,
   ) {}
-
-  /** Marks a ticket that nothing needs to settle (no targets routed, no valid records) as done. */
-  settleIfEmpty(): void {
-    if (this.pending <= 0 && !this.done) this.finish();
-  }
 
   /** One more piece must settle before the batch is done (a batch split across two writes). */
   addPending(): void {
@@ -31,6 +24,11 @@ export class BatchTicket {
     if (this.done) return;
     this.pending--;
     if (this.pending <= 0) this.finish();
+  }
+
+  /** Done at once when nothing needs to settle it (no targets routed, no valid records). */
+  settleIfNothingPending(): void {
+    if (this.pending <= 0 && !this.done) this.finish();
   }
 
   private finish(): void {
@@ -48,24 +46,26 @@ export class AckTracker {
   private readonly open: BatchTicket[] = [];
   private commitChain: Promise<void> = Promise.resolve();
   private idleWaiters: (() => void)[] = [];
-  /** The newest checkpoint handed to `commit`. */
-  lastCommitted: Checkpoint | undefined;
 
-  constructor(
-    private readonly commit: (checkpoint: Checkpoint) => Promise<void>,
-    private readonly onBatchDone: (ticket: BatchTicket) => void,
-  ) {}
+  constructor(private readonly commit: (checkpoint: Checkpoint) => Promise<void>) {}
 
-  /** Opens a ticket for a batch that must be settled `pending` times. */
+  /**
+   * Opens a ticket for a batch that must be settled `pending` times; `onDone` runs when it
+   * is (before its checkpoint is committed).
+   */
   track(
     kind: RecordKind,
     records: readonly MarketRecord[],
     checkpoint: Checkpoint | undefined,
     pending: number,
+    onDone: (ticket: BatchTicket) => void = () => {},
   ): BatchTicket {
-    const ticket = new BatchTicket(kind, records, checkpoint, pending, (done) => this.advance(done));
+    const ticket = new BatchTicket(kind, records, checkpoint, pending, (done) => {
+      onDone(done);
+      this.advance();
+    });
     this.open.push(ticket);
-    ticket.settleIfEmpty();
+    ticket.settleIfNothingPending();
     return ticket;
   }
 
@@ -79,8 +79,7 @@ export class AckTracker {
     await this.commitChain;
   }
 
-  private advance(done: BatchTicket): void {
-    this.onBatchDone(done);
+  private advance(): void {
     let checkpoint: Checkpoint | undefined;
     let advanced = false;
     while (this.open.length > 0 && (this.open[0] as BatchTicket).done) {
@@ -91,10 +90,7 @@ export class AckTracker {
     if (!advanced) return;
     if (checkpoint !== undefined) {
       const toCommit = checkpoint;
-      this.commitChain = this.commitChain.then(async () => {
-        await this.commit(toCommit);
-        this.lastCommitted = toCommit;
-      });
+      this.commitChain = this.commitChain.then(() => this.commit(toCommit));
     }
     if (this.open.length === 0) {
       const waiters = this.idleWaiters;

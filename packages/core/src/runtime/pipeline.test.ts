@@ -12,11 +12,11 @@ let storeCounter = 0;
 const uniqueStore = (label: string) => `${label}-${++storeCounter}-${Date.now()}`;
 
 /** A source emitting fixed batches (not trusted: the runtime validates what it yields). */
-const scriptedSource = defineSource<{ script: string }>({
+const scriptedSource = defineSource({
   name: "scripted",
   contractVersion: ADAPTER_CONTRACT_VERSION,
   coreVersion: "^0.1.0",
-  configSchema: z.object({ script: z.string() }) as unknown as z.ZodType<{ script: string }>,
+  configSchema: z.object({ script: z.string() }),
   capabilities: { kinds: ["price"], ack: true },
   create: ({ script }) => ({
     async *read() {

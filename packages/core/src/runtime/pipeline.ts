@@ -1,27 +1,19 @@
-import { resolve as resolvePath } from "node:path";
-import type { AdapterContext, Checkpoint, HealthStatus, SourceBatch, StateStore } from "../adapters/types";
+import type { AdapterContext, HealthStatus, StateStore } from "../adapters/types";
 import { loadPipelineConfig, loadPipelineFile } from "../config/index";
 import type { ResolvedPipeline } from "../config/types";
-import type { MarketRecord, RecordKind } from "../dsl/kinds";
-import { validateRecords } from "../dsl/validate";
-import { QiError, toQiError } from "../errors/qi-error";
+import type { RecordKind } from "../dsl/kinds";
+import type { QiError } from "../errors/qi-error";
 import { type AdapterRegistry, defaultRegistry } from "../registry/registry";
-import { err, ok, type Result } from "../result/result";
-import { AckTracker, type BatchTicket } from "./ack-tracker";
-import {
-  type DeadLetterSink,
-  deadLetterFailure,
-  deadLetterFor,
-  FileDeadLetterSink,
-  TargetDeadLetterSink,
-} from "./dead-letters";
+import { ok, type Result } from "../result/result";
+import { type DeliveryState, describeDeliveryConfig, openDeliveryState } from "./delivery-state";
+import { readinessReasons } from "./health";
 import { createConsoleLogger, type Logger } from "./logger";
 import { type MetricsSnapshot, PipelineMetrics } from "./metrics";
 import { OutageTracker } from "./outages";
 import { RecordGate } from "./record-gate";
-import { abortableSleep, backoffDelay, retriesExhausted } from "./retry";
+import { RunControl } from "./run-control";
 import { Source } from "./source";
-import { FileStateStore } from "./state-store";
+import { SourceRunner } from "./source-runner";
 import { Target } from "./target";
 import { TargetWorker } from "./target-worker";
 
@@ -64,18 +56,11 @@ export interface PipelineHealth {
   reasons: string[];
 }
 
-interface SourceRuntime {
-  source: Source;
-  tracker: AckTracker;
-  routes: Map<RecordKind, TargetWorker[]>;
-  trusted: boolean;
-  everyMs: number | undefined;
-}
-
 /**
- * A running pipeline: sources feeding targets through a bounded queue, with
- * at-least-once delivery (a source batch is acknowledged only after every target it
- * is routed to has written it or dead-lettered its refused records).
+ * A pipeline: sources feeding targets through a bounded queue, with at-least-once delivery
+ * (a source batch is acknowledged only after every target it is routed to has written it or
+ * dead-lettered what it refused). This class keeps the lifecycle (load, initialize, start,
+ * stop, health); each source's way from read to acknowledgement is a SourceRunner's.
  *
  *     const pipeline = unwrap(await Pipeline.load("pipeline.yaml"));
  *     await pipeline.initialize();
@@ -87,23 +72,16 @@ export class Pipeline {
   /** Outages being waited out now (readiness lists them). */
   readonly outages: OutageTracker;
   private state: PipelineState = "created";
-  private readonly abort = new AbortController();
-  /** Aborted when a stop will not wait for the targets any longer (see stop's timeoutMs). */
-  private readonly writesAbort = new AbortController();
+  private readonly control: RunControl;
   private readonly sources = new Map<string, Source>();
   private readonly targets = new Map<string, Target>();
   private readonly workers = new Map<string, TargetWorker>();
-  private readonly runtimes: SourceRuntime[] = [];
-  private gate: RecordGate;
-  private deadLetters: DeadLetterSink | undefined;
-  private stateStore: StateStore | undefined;
-  private stateLocation = "";
+  private readonly runners: SourceRunner[] = [];
+  private readonly gate: RecordGate;
+  private delivery: DeliveryState | undefined;
   private startedAt = 0;
   private finished: Promise<RunSummary> | undefined;
-  private fatal: QiError | undefined;
   private stopRequested: Promise<RunSummary> | undefined;
-  private resolveFatal: ((error: QiError) => void) | undefined;
-  private fatalSignal: Promise<QiError> = new Promise(() => {});
 
   private constructor(
     readonly config: ResolvedPipeline,
@@ -116,6 +94,7 @@ export class Pipeline {
       });
     this.metrics = new PipelineMetrics(config.name);
     this.outages = new OutageTracker(this.metrics, this.logger);
+    this.control = new RunControl(this.logger);
     this.gate = new RecordGate(config.delivery.maxInFlightRecords, (size) =>
       this.metrics.setQueueDepth(size),
     );
@@ -162,45 +141,18 @@ export class Pipeline {
     return this.targets.get(id);
   }
 
-  /** Creates every adapter and connects it (targets first, so nothing is read that cannot be written). */
+  /**
+   * Creates every adapter and connects it (targets first, so nothing is read that cannot be
+   * written). When a step fails, what was already connected is disconnected again.
+   */
   async initialize(): Promise<Result<void, QiError>> {
     if (this.state !== "created") return ok(undefined);
-    const { delivery } = this.config;
-    const contextFor = (id: string): AdapterContext => ({
-      id,
-      pipelineName: this.config.name,
-      logger: this.logger.child({ adapter: id }),
-      baseDir: this.config.baseDir,
-      signal: this.abort.signal,
-    });
-    for (const spec of this.config.targets) {
-      const created = await Target.create(spec.definition, spec.config, contextFor(spec.id), {
-        retry: delivery.retry,
-        outages: this.outages,
-        onWrite: (event) => this.metrics.observeBatch(spec.id, event.seconds),
-      });
-      if (!created.ok) return this.failInit(created.error);
-      this.targets.set(spec.id, created.value);
+    const prepared = await this.prepare();
+    if (!prepared.ok) {
+      this.state = "failed";
+      await this.disconnectAll();
+      return prepared;
     }
-    for (const spec of this.config.sources) {
-      const created = await Source.create(spec.definition, spec.config, contextFor(spec.id), {
-        retry: delivery.retry,
-        outages: this.outages,
-      });
-      if (!created.ok) return this.failInit(created.error);
-      this.sources.set(spec.id, created.value);
-    }
-    for (const target of this.targets.values()) {
-      const connected = await target.connect();
-      if (!connected.ok) return this.failInit(connected.error);
-    }
-    for (const source of this.sources.values()) {
-      const connected = await source.connect();
-      if (!connected.ok) return this.failInit(connected.error);
-    }
-    const sinks = await this.setUpDeliveryState();
-    if (!sinks.ok) return this.failInit(sinks.error);
-    this.buildRoutes();
     this.state = "initialized";
     return ok(undefined);
   }
@@ -214,13 +166,8 @@ export class Pipeline {
     if (this.state !== "initialized") return ok(undefined);
     this.state = "running";
     this.startedAt = Date.now();
-    this.fatalSignal = new Promise<QiError>((resolve) => {
-      this.resolveFatal = resolve;
-    });
-    const sourceLoops = Promise.all(this.runtimes.map((runtime) => this.runSource(runtime)));
-    this.finished = Promise.race([sourceLoops.then(() => undefined), this.fatalSignal]).then((error) =>
-      this.finish(error),
-    );
+    const reading = Promise.all(this.runners.map((runner) => runner.run()));
+    this.finished = Promise.race([reading, this.control.failed]).then(() => this.finish());
     return ok(undefined);
   }
 
@@ -244,13 +191,13 @@ export class Pipeline {
    */
   stop(options: StopOptions = {}): Promise<RunSummary> {
     if (options.timeoutMs !== undefined) {
-      const timer = setTimeout(() => this.writesAbort.abort(), options.timeoutMs);
+      const timer = setTimeout(() => this.control.abandonWrites(), options.timeoutMs);
       timer.unref?.();
       void this.done.finally(() => clearTimeout(timer));
     }
     if (this.stopRequested) return this.stopRequested;
     if (this.state === "running") this.state = "stopping";
-    this.abort.abort();
+    this.control.stopReading();
     this.stopRequested = this.done;
     return this.stopRequested;
   }
@@ -258,39 +205,28 @@ export class Pipeline {
   /** Stops (see stop), then disconnects every adapter. */
   async destroy(options: StopOptions = {}): Promise<RunSummary> {
     const summary = await this.stop(options);
-    for (const source of this.sources.values()) await source.disconnect();
-    for (const target of this.targets.values()) await target.disconnect();
-    await this.stateStore?.close?.();
+    await this.disconnectAll();
     return summary;
   }
 
   /** Liveness and readiness: ready once every adapter is connected and the data is fresh enough. */
   health(now = Date.now()): PipelineHealth {
-    const reasons: string[] = [];
     const live = this.state !== "failed";
-    if (this.state !== "running" && this.state !== "initialized") reasons.push(`pipeline is ${this.state}`);
-    for (const adapter of [...this.sources.values(), ...this.targets.values()]) {
-      if (!adapter.isConnected) reasons.push(`"${adapter.id}" is not connected`);
-    }
-    for (const outage of this.outages.current()) {
-      reasons.push(
-        `"${outage.adapter}" ${outage.operation} is failing for ${Math.round((now - outage.since) / 1000)} s (${outage.attempts} attempts), retrying: ${outage.reason}`,
-      );
-    }
-    const freshness = this.config.health.freshness;
-    if (freshness) {
-      const newest = this.metrics.newestTimes();
-      const coins = freshness.coins ?? [...newest.keys()];
-      for (const coin of coins) {
-        const time = newest.get(coin);
-        if (time === undefined) reasons.push(`no data yet for ${coin}`);
-        else if (now - Date.parse(time) > freshness.maxAgeMs) {
-          reasons.push(
-            `${coin} data is ${Math.round((now - Date.parse(time)) / 1000)}s old (max ${freshness.maxAgeMs / 1000}s)`,
-          );
-        }
-      }
-    }
+    const reasons =
+      this.state !== "running" && this.state !== "initialized" ? [`pipeline is ${this.state}`] : [];
+    reasons.push(
+      ...readinessReasons(
+        {
+          disconnected: [...this.sources.values(), ...this.targets.values()]
+            .filter((adapter) => !adapter.isConnected)
+            .map((adapter) => adapter.id),
+          outages: this.outages,
+          metrics: this.metrics,
+          health: this.config.health,
+        },
+        now,
+      ),
+    );
     return { live, ready: live && reasons.length === 0, state: this.state, reasons };
   }
 
@@ -310,63 +246,52 @@ export class Pipeline {
 
   // ---------------------------------------------------------------------------
 
-  private async setUpDeliveryState(): Promise<Result<void, QiError>> {
-    const { deadLetter } = this.config.delivery;
-    if ("target" in deadLetter) {
-      const target = this.targets.get(deadLetter.target);
-      if (!target)
-        return err(configBug(`dead-letter target "${deadLetter.target}" is not a target of this pipeline`));
-      this.deadLetters = new TargetDeadLetterSink(target);
-    } else {
-      this.deadLetters = new FileDeadLetterSink(resolvePath(this.config.baseDir, deadLetter.path));
+  private async prepare(): Promise<Result<void, QiError>> {
+    const { delivery } = this.config;
+    for (const spec of this.config.targets) {
+      const created = await Target.create(spec.definition, spec.config, this.contextFor(spec.id), {
+        retry: delivery.retry,
+        outages: this.outages,
+        onWrite: (event) => this.metrics.observeBatch(spec.id, event.seconds),
+      });
+      if (!created.ok) return created;
+      this.targets.set(spec.id, created.value);
     }
-    const state = this.config.state;
-    if (this.options.stateStore) {
-      this.stateStore = this.options.stateStore;
-      this.stateLocation = "the state store given in code";
-    } else if (state.store === "target") {
-      const target = this.targets.get(state.target);
-      if (!target) return err(configBug(`state target "${state.target}" is not a target of this pipeline`));
-      const store = await target.stateStore();
-      if (!store.ok) return store;
-      this.stateStore = store.value;
-      this.stateLocation = `target "${target.id}"`;
-    } else {
-      // Checkpoints kept with the data: a database that is new or was emptied has no
-      // checkpoint either, so its sources start over instead of skipping what it lost.
-      const holder =
-        state.store === "auto"
-          ? [...this.targets.values()].find((target) => target.canStoreState)
-          : undefined;
-      const store = holder ? await holder.stateStore() : undefined;
-      if (holder && store?.ok) {
-        this.stateStore = store.value;
-        this.stateLocation = `target "${holder.id}"`;
-      } else {
-        this.stateStore = new FileStateStore(state.path);
-        this.stateLocation = state.path;
-      }
+    for (const spec of this.config.sources) {
+      const created = await Source.create(spec.definition, spec.config, this.contextFor(spec.id), {
+        retry: delivery.retry,
+        outages: this.outages,
+      });
+      if (!created.ok) return created;
+      this.sources.set(spec.id, created.value);
     }
-    this.logger.debug("checkpoints are kept in", { location: this.stateLocation });
+    for (const adapter of [...this.targets.values(), ...this.sources.values()]) {
+      const connected = await adapter.connect();
+      if (!connected.ok) return connected;
+    }
+    const opened = await openDeliveryState(this.config, this.targets, this.options.stateStore);
+    if (!opened.ok) return opened;
+    this.delivery = opened.value;
+    this.logger.debug("checkpoints are kept in", { location: opened.value.stateLocation });
+    this.wire(opened.value);
     return ok(undefined);
   }
 
-  private buildRoutes(): void {
+  /** One worker per target, one runner per source with the workers its routes name. */
+  private wire(delivery: DeliveryState): void {
     for (const target of this.targets.values()) {
       this.workers.set(
         target.id,
         new TargetWorker(
           target,
           this.config.delivery.batch,
-          this.deadLetters as DeadLetterSink,
+          delivery.deadLetters,
           this.metrics,
-          (error) => this.failRun(error),
-          this.writesAbort.signal,
+          this.control,
         ),
       );
     }
     for (const spec of this.config.sources) {
-      const source = this.sources.get(spec.id) as Source;
       const routes = new Map<RecordKind, TargetWorker[]>();
       for (const route of this.config.routes.filter((candidate) => candidate.from === spec.id)) {
         for (const kind of route.kinds) {
@@ -378,173 +303,25 @@ export class Pipeline {
           routes.set(kind, list);
         }
       }
-      const runtime: SourceRuntime = {
-        source,
-        routes,
-        trusted: spec.definition.capabilities.trusted === true,
-        everyMs: spec.schedule?.everyMs,
-        tracker: new AckTracker(
-          (checkpoint) => this.acknowledge(source, checkpoint),
-          (ticket) => this.onBatchDone(ticket),
-        ),
-      };
-      this.runtimes.push(runtime);
-    }
-  }
-
-  /**
-   * Reads one source until it is exhausted, the run stops or fails. A retryable failure of
-   * `read` (a broker restart, a dropped connection) is waited out with the retry policy: `read`
-   * is called again from the checkpoint of the last batch taken, and readiness says why
-   * meanwhile. Only a failure that is not retryable, or one that outlasts the policy's bounds,
-   * ends the run.
-   */
-  private async runSource(runtime: SourceRuntime): Promise<void> {
-    const { source } = runtime;
-    const signal = this.abort.signal;
-    const policy = source.retryPolicy;
-    const hooks = source.readRetryHooks;
-    let failures = 0;
-    let failingSince = 0;
-    const recovered = () => {
-      if (failures === 0) return;
-      hooks.onRecovered?.(failures + 1, Date.now() - failingSince);
-      failures = 0;
-    };
-    let checkpoint: Checkpoint | undefined;
-    try {
-      checkpoint = await this.stateStore?.load(this.config.name, source.id);
-    } catch (thrown) {
-      this.failRun(
-        toQiError(thrown, {
-          code: "STATE_STORE_FAILED",
-          message: `loading the checkpoint of source "${source.id}" failed`,
-          category: "SYSTEM",
+      this.runners.push(
+        new SourceRunner(this.sources.get(spec.id) as Source, {
+          pipelineName: this.config.name,
+          routes,
+          trusted: spec.definition.capabilities.trusted === true,
+          everyMs: spec.schedule?.everyMs,
+          gate: this.gate,
+          deadLetters: delivery.deadLetters,
+          stateStore: delivery.stateStore,
+          metrics: this.metrics,
+          logger: this.logger,
+          run: this.control,
         }),
       );
-      return;
-    }
-    if (checkpoint !== undefined)
-      this.logger.info("resuming from checkpoint", { source: source.id, checkpoint });
-    for (;;) {
-      try {
-        for await (const batch of source.read({
-          ...(checkpoint !== undefined ? { checkpoint } : {}),
-          signal,
-        })) {
-          if (signal.aborted || this.fatal) return;
-          recovered();
-          await this.accept(runtime, batch);
-          if (batch.checkpoint !== undefined) checkpoint = batch.checkpoint;
-        }
-        recovered();
-        if (runtime.everyMs === undefined || signal.aborted || this.fatal) return;
-        await abortableSleep(runtime.everyMs, signal);
-        if (signal.aborted) return;
-      } catch (thrown) {
-        if (signal.aborted || this.fatal) return;
-        const error = toQiError(thrown, {
-          code: "READ_FAILED",
-          message: `source "${source.id}" (${source.name}) failed`,
-          category: "EXTERNAL",
-        });
-        if (!error.retryable) {
-          this.failRun(error);
-          return;
-        }
-        if (failures === 0) failingSince = Date.now();
-        failures++;
-        const elapsedMs = Date.now() - failingSince;
-        if (
-          failures >= (policy.maxAttempts ?? Number.POSITIVE_INFINITY) ||
-          elapsedMs >= (policy.maxElapsedMs ?? Number.POSITIVE_INFINITY)
-        ) {
-          this.failRun(retriesExhausted(error, failures, elapsedMs, policy));
-          return;
-        }
-        const delayMs = backoffDelay(policy, failures);
-        hooks.onRetry?.(error, failures, delayMs);
-        await abortableSleep(delayMs, signal);
-        if (signal.aborted) return;
-      }
     }
   }
 
-  /** Takes one source batch into the pipeline: validate, dead-letter the invalid, route the rest. */
-  private async accept(runtime: SourceRuntime, batch: SourceBatch): Promise<void> {
-    const { source } = runtime;
-    this.metrics.countIn(source.id, batch.records.length);
-    let records = batch.records as readonly MarketRecord[];
-    if (!runtime.trusted) {
-      const { valid, invalid } = validateRecords(batch.kind, batch.records);
-      if (invalid.length > 0) {
-        this.metrics.countFailed(source.id, invalid.length);
-        const letters = invalid.map(({ input, error }) =>
-          deadLetterFor(batch.kind, input, error, {
-            sourceId: source.id,
-            ...(batch.origin ? { origin: batch.origin } : {}),
-          }),
-        );
-        try {
-          await this.deadLetters?.write(letters);
-          this.metrics.countDeadLetters(letters.length);
-        } catch (thrown) {
-          this.failRun(deadLetterFailure(this.deadLetters, thrown));
-          return;
-        }
-      }
-      records = valid as MarketRecord[];
-    }
-    const workers = records.length > 0 ? (runtime.routes.get(batch.kind) ?? []) : [];
-    if (workers.length > 0) {
-      const waiting = this.gate.acquire(records.length);
-      if (waiting) await waiting;
-    }
-    const ticket = runtime.tracker.track(batch.kind, records, batch.checkpoint, workers.length);
-    if (workers.length > 0) ticket.heldRecords = records.length;
-    for (const worker of workers) worker.enqueue(batch.kind, records, ticket, source.id, batch.origin);
-  }
-
-  private onBatchDone(ticket: BatchTicket): void {
-    if (ticket.heldRecords > 0) this.gate.release(ticket.heldRecords);
-    const records = ticket.records;
-    if (ticket.kind === "price") {
-      for (const record of records as readonly { coinId: string; lastUpdated: string }[])
-        this.metrics.noteNewest(record.coinId, record.lastUpdated);
-    } else if (ticket.kind === "ohlcv") {
-      for (const record of records as readonly { coinId: string; timestamp: string }[])
-        this.metrics.noteNewest(record.coinId, record.timestamp);
-    }
-  }
-
-  private async acknowledge(source: Source, checkpoint: Checkpoint): Promise<void> {
-    // A failed commit is not data loss: the batch was written, and a replay is idempotent.
-    const committed = await source.commit(checkpoint);
-    if (!committed.ok)
-      this.logger.warn("commit failed; the batch may be read again", {
-        source: source.id,
-        error: committed.error.message,
-      });
-    try {
-      await this.stateStore?.save(this.config.name, source.id, checkpoint);
-    } catch (thrown) {
-      this.logger.warn("saving the checkpoint failed; the batch may be read again", {
-        source: source.id,
-        error: (thrown as Error).message,
-      });
-    }
-  }
-
-  private failRun(error: QiError): void {
-    if (this.fatal) return;
-    this.fatal = error;
-    this.logger.error("pipeline failed", { error: error.message, code: error.code });
-    this.abort.abort();
-    this.resolveFatal?.(error);
-  }
-
-  private async finish(error: QiError | undefined): Promise<RunSummary> {
-    if (!error) {
+  private async finish(): Promise<RunSummary> {
+    if (!this.control.failure) {
       // Sources are done (exhausted or stopped): write what is buffered, wait for acknowledgements.
       for (const worker of this.workers.values()) await worker.drain();
       const abandoned = [...this.workers.values()].reduce(
@@ -556,10 +333,11 @@ export class Pipeline {
           unwrittenRecords: abandoned,
           note: "not acknowledged: the next run reads them again",
         });
-      }
-      for (const runtime of this.runtimes) {
-        if (this.fatal || abandoned > 0) break;
-        await Promise.race([runtime.tracker.idle(), this.fatalSignal]);
+      } else {
+        for (const runner of this.runners) {
+          await Promise.race([runner.idle(), this.control.failed]);
+          if (this.control.failure) break;
+        }
       }
       for (const target of this.targets.values()) {
         const flushed = await target.flush();
@@ -567,14 +345,30 @@ export class Pipeline {
           this.logger.warn("flush failed", { target: target.id, error: flushed.error.message });
       }
     }
-    const failure = error ?? this.fatal;
-    this.state = failure ? "failed" : "stopped";
-    this.abort.abort();
-    return this.summary(failure);
+    this.state = this.control.failure ? "failed" : "stopped";
+    this.control.stopReading();
+    return this.summary(this.control.failure);
+  }
+
+  private async disconnectAll(): Promise<void> {
+    for (const source of this.sources.values()) await source.disconnect();
+    for (const target of this.targets.values()) await target.disconnect();
+    await this.delivery?.stateStore.close?.();
+  }
+
+  private contextFor(id: string): AdapterContext {
+    return {
+      id,
+      pipelineName: this.config.name,
+      logger: this.logger.child({ adapter: id }),
+      baseDir: this.config.baseDir,
+      signal: this.control.reading,
+    };
   }
 
   private summary(error?: QiError): RunSummary {
     const snapshot = this.metrics.snapshot();
+    const described = describeDeliveryConfig(this.config);
     return {
       pipeline: this.config.name,
       state: this.state,
@@ -583,15 +377,10 @@ export class Pipeline {
       recordsOut: snapshot.recordsOut,
       recordsFailed: snapshot.recordsFailed,
       deadLetters: snapshot.deadLetters,
-      deadLetterDestination: this.deadLetters?.description ?? describeDeadLetterConfig(this.config),
-      checkpoints: this.stateLocation || describeStateConfig(this.config),
+      deadLetterDestination: this.delivery?.deadLetters.description ?? described.deadLetters,
+      checkpoints: this.delivery?.stateLocation ?? described.checkpoints,
       ...(error ? { error } : {}),
     };
-  }
-
-  private failInit(error: QiError): Result<void, QiError> {
-    this.state = "failed";
-    return err(error);
   }
 }
 
@@ -600,17 +389,4 @@ function pick(options: PipelineOptions): {
   env?: Record<string, string | undefined>;
 } {
   return { registry: options.registry ?? defaultRegistry(), ...(options.env ? { env: options.env } : {}) };
-}
-
-function describeDeadLetterConfig(config: ResolvedPipeline): string {
-  const { deadLetter } = config.delivery;
-  return "target" in deadLetter ? `target "${deadLetter.target}"` : `file ${deadLetter.path}`;
-}
-
-function describeStateConfig(config: ResolvedPipeline): string {
-  return config.state.store === "target" ? `target "${config.state.target}"` : config.state.path;
-}
-
-function configBug(message: string): QiError {
-  return new QiError({ code: "CONFIG_INVALID", message, category: "VALIDATION", retryable: false });
 }

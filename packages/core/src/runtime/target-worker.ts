@@ -1,9 +1,9 @@
 import type { DeadLetter } from "../adapters/types";
 import type { MarketRecord, RecordKind } from "../dsl/kinds";
-import type { QiError } from "../errors/qi-error";
 import type { BatchTicket } from "./ack-tracker";
 import { type DeadLetterSink, deadLetterFailure, deadLetterFor } from "./dead-letters";
 import type { PipelineMetrics } from "./metrics";
+import type { RunControl } from "./run-control";
 import type { Target } from "./target";
 
 export interface BatchPolicy {
@@ -35,16 +35,13 @@ interface KindBuffer {
 export class TargetWorker {
   private readonly buffers = new Map<RecordKind, KindBuffer>();
   private writing: Promise<void> = Promise.resolve();
-  private failure: QiError | undefined;
 
   constructor(
     readonly target: Target,
     private readonly policy: BatchPolicy,
     private readonly deadLetters: DeadLetterSink,
     private readonly metrics: PipelineMetrics,
-    private readonly onFatal: (error: QiError) => void,
-    /** Aborted when a stop stops waiting for writes: retries are given up, nothing more is acknowledged. */
-    private readonly writesAbort: AbortSignal,
+    private readonly run: RunControl,
   ) {}
 
   /** Records whose writes were given up by a stop that would not wait any longer (not acknowledged). */
@@ -118,16 +115,16 @@ export class TargetWorker {
   private async writeBatch(kind: RecordKind, segments: Segment[]): Promise<void> {
     // The pipeline is failing, or a stop gave up waiting: leave tickets open so nothing more
     // is acknowledged; those records are read again on the next run.
-    if (this.failure || this.writesAbort.aborted) {
-      if (!this.failure)
-        this.abandonedRecords += segments.reduce((total, segment) => total + segment.records.length, 0);
+    if (this.run.failure) return;
+    if (this.run.writing.aborted) {
+      this.abandonedRecords += segments.reduce((total, segment) => total + segment.records.length, 0);
       return;
     }
     const records =
       segments.length === 1
         ? (segments[0] as Segment).records
         : segments.flatMap((segment) => segment.records);
-    const result = await this.target.write(kind, records, this.writesAbort);
+    const result = await this.target.write(kind, records, this.run.writing);
     if (!result.ok && result.error.code === "CANCELLED") {
       this.abandonedRecords += records.length;
       return;
@@ -135,8 +132,7 @@ export class TargetWorker {
     if (!result.ok && result.error.code === "RETRIES_EXHAUSTED") {
       // Valid records that met an outage longer than delivery.retry allows: failing the run
       // keeps them unacknowledged (read again after a restart) instead of dead-lettering them.
-      this.failure = result.error;
-      this.onFatal(result.error);
+      this.run.fail(result.error);
       return;
     }
     const letters: DeadLetter[] = [];
@@ -177,8 +173,7 @@ export class TargetWorker {
         this.metrics.countDeadLetters(letters.length);
       } catch (thrown) {
         // Without a dead-letter destination these records would be lost: stop acknowledging.
-        this.failure = deadLetterFailure(this.deadLetters, thrown);
-        this.onFatal(this.failure);
+        this.run.fail(deadLetterFailure(this.deadLetters, thrown));
         return;
       }
     }

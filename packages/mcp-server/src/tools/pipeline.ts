@@ -7,6 +7,7 @@ import {
   loadPipelineFile,
   type ResolvedPipeline,
   redactSecrets,
+  seriesOf,
 } from "@qicore/core";
 import { z } from "zod";
 import { adapterIdInput } from "../inputs";
@@ -318,11 +319,11 @@ export function registerPipelineTools(
           coinsTruncated = latest.value.length >= LIMITS.maxStatusCoins;
           for (const price of latest.value) {
             coins.push({
-              coinId: price.coinId,
+              coinId: price.coinId ?? price.instrument ?? "",
               exchangeId: price.exchangeId,
               newestTime: price.lastUpdated,
               dataAgeSeconds: Math.max(0, (now - Date.parse(price.lastUpdated)) / 1000),
-              pipelineDataAgeSeconds: metrics?.dataAgeSeconds[price.coinId] ?? null,
+              pipelineDataAgeSeconds: metrics?.dataAgeSeconds[seriesOf(price) ?? ""] ?? null,
             });
           }
           // A running pipeline checks its freshness rule itself (its reasons are above).

@@ -1,4 +1,5 @@
-import { type CryptoPrice, createMemoryLogger, Target } from "@qicore/core";
+import { type CryptoPrice, Target } from "@qicore/core";
+import { createMemoryLogger } from "@qicore/core/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTimescaleTarget, type TimescaleTarget, timescaleTarget } from "../index";

@@ -1,4 +1,5 @@
-import { type CryptoPrice, createMemoryLogger, type MarketRecord, QiError } from "@qicore/core";
+import { type CryptoPrice, type MarketRecord, QiError } from "@qicore/core";
+import { createMemoryLogger } from "@qicore/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EditionName } from "../edition";
 import {
