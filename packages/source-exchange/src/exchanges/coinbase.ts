@@ -20,8 +20,6 @@ import {
 const CHANNEL = { trades: "market_trades", quotes: "ticker", candles: "candles" } as const;
 const TRADE_PAGE = 1000;
 const CANDLE_PAGE = 300;
-/** Seconds of trades one REST call asks for; halved while a window comes back full. */
-const TRADE_WINDOW_S = 300;
 
 interface CoinbaseTrade {
   trade_id: string;
@@ -175,21 +173,21 @@ export class CoinbaseProtocol implements ExchangeProtocol {
   }
 
   async tradesAfter(rest: RestClient, instrument: Instrument, after: TradeWatermark): Promise<TradePage> {
-    const now = this.clock.now();
-    const received = now;
-    let start = Math.floor(after.time / 1000);
-    let window = TRADE_WINDOW_S;
-    const nowSeconds = Math.ceil(now / 1000);
-    for (;;) {
-      const end = Math.min(start + window, nowSeconds);
+    const received = this.clock.now();
+    const nowSeconds = Math.ceil(received / 1000);
+    const start = Math.floor(after.time / 1000);
+    // The endpoint answers the newest trades of [start, end] first: a full page means the
+    // window holds more, so it is halved until it comes back whole.
+    for (let end = nowSeconds; ; ) {
       const body = await rest.get<{ trades: CoinbaseTrade[] }>(
         `/api/v3/brokerage/market/products/${instrument.symbol}/ticker`,
         { limit: TRADE_PAGE, start, end },
       );
-      if (body.trades.length >= TRADE_PAGE && window > 1) {
-        window = Math.max(1, Math.floor(window / 2));
+      if (body.trades.length >= TRADE_PAGE && end - start > 1) {
+        end = start + Math.floor((end - start) / 2);
         continue;
       }
+      const afterSequence = after.sequence ?? Number(after.id);
       const newer = body.trades
         .map((trade) => ({
           record: this.tradeRecord(instrument, trade, received),
@@ -197,27 +195,20 @@ export class CoinbaseProtocol implements ExchangeProtocol {
         }))
         .filter(({ record, sequence }) => {
           const time = Date.parse(record.timestamp);
-          return (
-            time > after.time || (time === after.time && sequence > (after.sequence ?? Number(after.id)))
-          );
+          return time > after.time || (time === after.time && sequence > afterSequence);
         })
         .sort(
           (a, b) =>
             Date.parse(a.record.timestamp) - Date.parse(b.record.timestamp) || a.sequence - b.sequence,
         );
-      if (newer.length > 0 || end >= nowSeconds) {
-        const last = newer.at(-1);
-        return end >= nowSeconds
-          ? { trades: newer }
-          : {
-              trades: newer,
-              next: {
-                afterTime: last ? Date.parse(last.record.timestamp) : end * 1000,
-                ...(last ? { afterSequence: last.sequence } : {}),
-              },
-            };
-      }
-      start = end;
+      if (end >= nowSeconds) return { trades: newer };
+      const last = newer.at(-1);
+      return {
+        trades: newer,
+        next: last
+          ? { afterTime: Date.parse(last.record.timestamp), afterSequence: last.sequence }
+          : { afterTime: end * 1000 },
+      };
     }
   }
 

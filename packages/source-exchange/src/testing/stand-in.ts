@@ -69,6 +69,8 @@ export interface ExchangeStandIn {
     restRequests: number;
     rateLimited: number;
   };
+  /** Streams the open connections are subscribed to. */
+  subscriptions(): number;
   close(): Promise<void>;
 }
 
@@ -161,16 +163,21 @@ export async function startExchangeStandIn(options: StandInOptions): Promise<Exc
     const skipped = faults.skip > 0;
     if (skipped) faults.skip--;
     for (const client of clients) {
-      if (skipped || faults.silent) continue;
-      if (faults.broken) {
-        const broken = faults.broken;
-        faults.broken = undefined;
-        const text = dialect.trade(client, market, trade);
-        sendTo(client, broken === "malformed" ? `<html>${text}` : text.slice(0, Math.floor(text.length / 2)));
-      }
+      if (faults.silent) continue;
       for (const subscription of client.subscriptions) {
         if (subscription.symbol !== market.symbol) continue;
-        if (subscription.channel === "trades") sendTo(client, dialect.trade(client, market, trade));
+        if (subscription.channel === "trades") {
+          // A skipped trade counts as sent (Coinbase's sequence_num moves on) but never arrives.
+          if (skipped) client.sent++;
+          else if (faults.broken) {
+            const text = dialect.trade(client, market, trade);
+            sendTo(
+              client,
+              faults.broken === "malformed" ? `<html>${text}` : text.slice(0, Math.floor(text.length / 2)),
+            );
+            faults.broken = undefined;
+          } else sendTo(client, dialect.trade(client, market, trade));
+        } else if (skipped) continue;
         else if (subscription.channel === "quotes") sendTo(client, dialect.quote(client, market, trade));
         else if (subscription.intervalMs) {
           const intervalMs = subscription.intervalMs;
@@ -303,6 +310,7 @@ export async function startExchangeStandIn(options: StandInOptions): Promise<Exc
     restUrl: `http://127.0.0.1:${port}`,
     markets,
     stats,
+    subscriptions: () => [...clients].reduce((sum, client) => sum + client.subscriptions.length, 0),
     position: (symbol) => positions.get(symbol) ?? 0,
     advance,
     pause: () => {
