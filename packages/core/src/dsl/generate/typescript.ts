@@ -97,7 +97,7 @@ function wrappersOf(schema: z.ZodType): { optional: boolean; nullable: boolean; 
 function enumOf(schema: z.ZodType): string | undefined {
   let current: z.ZodType | undefined = schema;
   while (current) {
-    const def = (
+    const def: { type: string; innerType?: z.ZodType; entries?: Record<string, string> } = (
       current as unknown as {
         _zod: { def: { type: string; innerType?: z.ZodType; entries?: Record<string, string> } };
       }
