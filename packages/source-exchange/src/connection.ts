@@ -23,6 +23,8 @@ export interface ConnectionOptions {
   /** A new connection is open (epoch counts connections, starting at 1). */
   onOpen?(epoch: number): void;
   random?: () => number;
+  /** The receive time stamped on frames; wall time by default (tests freeze it). */
+  now?: () => number;
 }
 
 /** Why a connection ended, as the log and the metrics say it. */
@@ -138,7 +140,7 @@ export class ExchangeConnection {
         touch();
         received = true;
         if (isBinary) return;
-        this.options.onFrame(data.toString(), Date.now(), epoch);
+        this.options.onFrame(data.toString(), this.options.now?.() ?? Date.now(), epoch);
       });
       socket.on("ping", touch);
       socket.on("pong", touch);

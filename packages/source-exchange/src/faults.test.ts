@@ -23,7 +23,7 @@ afterEach(async () => {
 
 async function begin(exchange: StandInExchange, options: Partial<StandInOptions> = {}, config = {}) {
   standIn = await startExchangeStandIn({ exchange, tradesPerSecond: 0, ...options });
-  run = await startRun(standIn, { staleAfter: "400ms", ...config });
+  run = await startRun(standIn, { staleAfter: "1500ms", ...config });
   // Trades before the subscription are nobody's: the series starts once the source listens.
   await until(() => (standIn as ExchangeStandIn).subscriptions() > 0, "the source subscribed");
   // A first few trades give the stream its watermark: a gap is only visible after one.

@@ -165,6 +165,7 @@ export class ExchangeReader {
             maxDelayMs: this.config.reconnect.maxDelay,
           },
           logger: this.context.logger,
+          now: () => this.clock.now(),
           onFrame: (text, receivedAt, epoch) =>
             queue.push({ type: "frame", text, receivedAt, connection: index, epoch }),
           onOpen: (epoch) => queue.push({ type: "open", connection: index, epoch }),

@@ -33,7 +33,8 @@ export class RestClient {
     );
     for (const [name, value] of Object.entries(query))
       if (value !== undefined) url.searchParams.set(name, String(value));
-    const shown = `${url.pathname}${url.search}`;
+    const search = url.search.length > 120 ? `${url.search.slice(0, 120)}…` : url.search;
+    const shown = `${url.pathname}${search}`;
     for (let attempt = 0; ; attempt++) {
       await this.options.budget.take(weight, this.options.signal);
       this.stats.requests++;

@@ -18,6 +18,7 @@ import {
 /** Streams per SUBSCRIBE message: small messages, few of them (5 messages a second at most). */
 const STREAMS_PER_MESSAGE = 200;
 const PAGE = 1000;
+const EXCHANGE_INFO_SYMBOLS = 100;
 
 // Binance spot, from its own documentation (web-socket-streams.md and rest-api.md):
 // combined streams wrap each event as {"stream", "data"}; the server pings every 20 s and
@@ -43,18 +44,24 @@ export class BinanceProtocol implements ExchangeProtocol {
   ) {}
 
   async instruments(rest: RestClient, symbols: readonly string[]): Promise<Omit<Instrument, "coinId">[]> {
-    const info = await rest.get<{ symbols: { symbol: string; baseAsset: string; quoteAsset: string }[] }>(
-      "/api/v3/exchangeInfo",
-      { symbols: JSON.stringify(symbols.map((symbol) => symbol.toUpperCase())) },
-      20,
-    );
-    return symbols.map((symbol) => {
-      const found = info.symbols.find((entry) => entry.symbol === symbol.toUpperCase());
-      if (!found) throw configError(`Binance has no spot symbol ${symbol}`, { symbol });
+    const found = new Map<string, { symbol: string; baseAsset: string; quoteAsset: string }>();
+    const wanted = symbols.map((symbol) => symbol.toUpperCase());
+    // A few hundred symbols a request keeps the URL short (the weight is 20 either way).
+    for (let start = 0; start < wanted.length; start += EXCHANGE_INFO_SYMBOLS) {
+      const info = await rest.get<{ symbols: { symbol: string; baseAsset: string; quoteAsset: string }[] }>(
+        "/api/v3/exchangeInfo",
+        { symbols: JSON.stringify(wanted.slice(start, start + EXCHANGE_INFO_SYMBOLS)) },
+        20,
+      );
+      for (const entry of info.symbols) found.set(entry.symbol, entry);
+    }
+    return wanted.map((symbol) => {
+      const entry = found.get(symbol);
+      if (!entry) throw configError(`Binance has no spot symbol ${symbol}`, { symbol });
       return {
-        symbol: found.symbol,
-        base: found.baseAsset.toUpperCase(),
-        quote: found.quoteAsset.toUpperCase(),
+        symbol: entry.symbol,
+        base: entry.baseAsset.toUpperCase(),
+        quote: entry.quoteAsset.toUpperCase(),
       };
     });
   }

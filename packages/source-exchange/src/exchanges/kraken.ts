@@ -23,7 +23,7 @@ import {
  * text is quoted before parsing, so the record keeps the digits Kraken sent.
  */
 const NUMBER_FIELDS =
-  /"(price|qty|bid|bid_qty|ask|ask_qty|open|high|low|close|volume|vwap|last)":(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
+  /"(price|qty|bid|bid_qty|ask|ask_qty|open|high|low|close|volume|vwap|last)"\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
 
 const MINUTES_TO_TIMEFRAME: Record<number, string> = {
   1: "1m",
