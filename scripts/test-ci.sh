@@ -48,7 +48,7 @@ run_step "services from an empty cache" cold_start
 run_step "tests" pnpm vitest run --reporter=default --reporter=json --outputFile.json=.qicore/test-results.json
 
 run_step "examples" pnpm examples
-run_step "packages install from their tarballs" node scripts/pack-check.mjs
+run_step "packages install from their tarballs" node scripts/pack-check/index.mjs
 
 # One plain closing line for CI: the vitest counts, plus each other failed step as one failure.
 other_failures=0

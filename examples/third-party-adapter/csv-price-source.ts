@@ -10,7 +10,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { ADAPTER_CONTRACT_VERSION, defineSource } from "@qicore/core";
+import { ADAPTER_CONTRACT_VERSION, defineSource } from "@qicore/core/adapter";
 import { z } from "zod";
 
 const configSchema = z
@@ -20,8 +20,6 @@ const configSchema = z
     source: z.string().default("csv").describe("Value of each record's `source` field."),
   })
   .strict();
-
-type CsvConfig = z.output<typeof configSchema>;
 
 export const csvPriceSource = defineSource({
   name: "csv-prices",

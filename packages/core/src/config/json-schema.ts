@@ -32,8 +32,10 @@ export function pipelineJsonSchema(registry: AdapterRegistry = defaultRegistry()
     ["target", "targets"],
   ] as const) {
     const item = (properties[section] as { items: JsonSchema }).items;
-    const adapters = adaptersOf(registry, role);
-    const names = adapters.map((adapter) => adapter.name);
+    const types = registry.types(role);
+    const names = [
+      ...new Set(types.filter((entry) => entry.type === entry.definition.name).map((entry) => entry.type)),
+    ];
     const typeProperty = (item.properties as Record<string, JsonSchema>).type as JsonSchema;
     typeProperty.anyOf = [
       ...(names.length > 0
@@ -43,14 +45,20 @@ export function pipelineJsonSchema(registry: AdapterRegistry = defaultRegistry()
     ];
     if (names.length > 0) typeProperty.examples = names;
     const branches: JsonValue[] = [];
-    for (const adapter of adapters) {
-      const key = `${role}-${adapter.name}-config`;
-      definitions[key] = adapterConfigSchema(adapter, key, definitions);
+    const keys = new Map<AdapterDefinition, string>();
+    for (const { type, definition } of types) {
+      // One definition of the config per adapter, whichever names (name, path) point at it.
+      let key = keys.get(definition);
+      if (key === undefined) {
+        key = `${role}-${definition.name}-config`;
+        keys.set(definition, key);
+        definitions[key] = adapterConfigSchema(definition, key, definitions);
+      }
       branches.push({
-        if: { properties: { type: { const: adapter.name } }, required: ["type"] },
+        if: { properties: { type: { const: type } }, required: ["type"] },
         // biome-ignore lint/suspicious/noThenProperty: `then` is the JSON Schema keyword of an if/then branch.
         then: {
-          ...(adapter.description ? { description: adapter.description } : {}),
+          ...(definition.description ? { description: definition.description } : {}),
           properties: { config: { $ref: `#/$defs/${key}` } },
         },
       });
@@ -84,17 +92,6 @@ function withoutUnionTypes(value: JsonValue): JsonValue {
   const branches = type.map((single) => ({ type: single }));
   if (rest.anyOf === undefined) return { ...rest, anyOf: branches };
   return { ...withoutKey(rest, "anyOf"), allOf: [{ anyOf: rest.anyOf }, { anyOf: branches }] };
-}
-
-function adaptersOf(registry: AdapterRegistry, role: AdapterRole): AdapterDefinition[] {
-  const seen = new Set<string>();
-  return registry.list(role).flatMap((summary) => {
-    const definition = registry.get(role, summary.name);
-    // Adapters loaded from a path are listed too, but a file cannot name them by that name.
-    if (!definition || seen.has(summary.name)) return [];
-    seen.add(summary.name);
-    return [definition];
-  });
 }
 
 /**

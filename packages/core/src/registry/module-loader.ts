@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -112,9 +111,12 @@ export async function importModule(
 async function findTsImport(fromDirs: readonly string[]): Promise<TsImport | undefined> {
   if (tsImport) return tsImport;
   for (const fromDir of fromDirs) {
+    // The ES module build of tsx's API (its "import" export): require.resolve would pick the
+    // CommonJS build, which cannot be imported.
+    const specifier = resolveFrom("tsx/esm/api", [fromDir]);
+    if (!specifier.startsWith("file:")) continue;
     try {
-      const path = createRequire(join(resolve(fromDir), "noop.js")).resolve("tsx/esm/api");
-      const api = (await import(pathToFileURL(path).href)) as { tsImport?: TsImport };
+      const api = (await import(specifier)) as { tsImport?: TsImport };
       if (typeof api.tsImport === "function") {
         tsImport = api.tsImport;
         return tsImport;

@@ -70,6 +70,17 @@ export class AdapterRegistry {
     return this.adapters.get(keyOf(role, name))?.definition;
   }
 
+  /**
+   * Every `type` a pipeline file may name with its adapter: the adapters' names, and the
+   * paths or package names adapters were loaded by.
+   */
+  types(role: AdapterRole): { type: string; definition: AdapterDefinition }[] {
+    return [...this.adapters.entries()]
+      .filter(([, entry]) => entry.definition.role === role)
+      .map(([key, entry]) => ({ type: key.slice(role.length + 1), definition: entry.definition }))
+      .sort((a, b) => a.type.localeCompare(b.type));
+  }
+
   list(role?: AdapterRole): AdapterSummary[] {
     return [...this.adapters.values()]
       .filter((entry) => role === undefined || entry.definition.role === role)

@@ -2,12 +2,15 @@
 // Packs every package the way `npm publish` would, installs the tarballs into an empty
 // temporary project with npm, and checks there that each one imports, that its types
 // compile, and that the `qicore` binary runs: what `npm install @qicore/...` gives users.
+// Then a newcomer's project: `npm init` (CommonJS, the default), the core's tarball, and a
+// third-party adapter written from docs/writing-an-adapter.md (./newcomer): it loads by path,
+// validates against the editor schema and passes the conformance suite.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-const root = resolve(import.meta.dirname, "..");
+const root = resolve(import.meta.dirname, "../..");
 const work = mkdtempSync(join(tmpdir(), "qicore-pack-"));
 const tarballs = join(work, "tarballs");
 const project = join(work, "project");
@@ -70,5 +73,56 @@ console.log(run(process.execPath, ["check.mjs"], project).trim());
 console.log(
   `qicore --version: ${run(join(project, "node_modules/.bin/qicore"), ["--version"], project).trim()}`,
 );
+
+// A newcomer's project, from nothing: what `npm init -y` writes is CommonJS.
+const newcomer = join(work, "newcomer");
+run("mkdir", ["-p", newcomer]);
+run("npm", ["init", "-y"], newcomer);
+const manifest = JSON.parse(readFileSync(join(newcomer, "package.json"), "utf8"));
+if (manifest.type !== "commonjs" && manifest.type !== undefined)
+  throw new Error(`npm init wrote "type": ${manifest.type}; this check is about a CommonJS project`);
+const coreTarball = files[packages.findIndex(({ manifest: each }) => each.name === "@qicore/core")];
+const toolVersions = ["zod@^4", "tsx@^4", "vitest@^4", "ajv@^8", "ajv-formats@^3", "yaml@^2"];
+console.log("newcomer: npm init -y, then npm install @qicore/core and the tools the guide names");
+run(
+  "npm",
+  ["install", "--no-audit", "--no-fund", "--loglevel=error", coreTarball, ...toolVersions],
+  newcomer,
+);
+cpSync(join(import.meta.dirname, "newcomer"), newcomer, { recursive: true });
+const qicore = join(newcomer, "node_modules/.bin/qicore");
+console.log(`newcomer: ${run(qicore, ["validate", "pipeline.yaml"], newcomer).trim()}`);
+writeFileSync(
+  join(newcomer, "pipeline.schema.json"),
+  run(qicore, ["schema", "pipeline", "--load", "./klines-source.ts"], newcomer),
+);
+console.log(`newcomer: ${run(process.execPath, ["validate-schema.cjs"], newcomer).trim()}`);
+const summary = JSON.parse(
+  run(qicore, ["run", "pipeline.yaml", "--summary-json", "--no-progress", "--log-level", "warn"], newcomer),
+);
+if (summary.state !== "stopped" || summary.recordsOut.out !== 48)
+  throw new Error(
+    `newcomer: qicore run wrote ${JSON.stringify(summary.recordsOut)} (expected 48 candles), state ${summary.state}`,
+  );
+console.log(`newcomer: qicore run pipeline.yaml wrote ${summary.recordsOut.out} candles`);
+// Embedding from CommonJS: require() of the ES module build (Node 20.19+ loads it).
+run(
+  process.execPath,
+  [
+    "-e",
+    "const { Pipeline } = require('@qicore/core'); if (typeof Pipeline !== 'function') process.exit(1);",
+  ],
+  newcomer,
+);
+console.log("newcomer: require('@qicore/core') works from CommonJS");
+const tests = run(join(newcomer, "node_modules/.bin/vitest"), ["run", "--reporter=dot"], newcomer);
+console.log(
+  `newcomer: the conformance suite passes: ${tests
+    .trim()
+    .split("\n")
+    .filter((line) => /Tests/.test(line))
+    .join(" ")}`,
+);
+
 rmSync(work, { recursive: true, force: true });
 console.log("pack check passed");
