@@ -191,6 +191,20 @@ describe("backfill", () => {
     expect(new Date(Number(candles[0]?.timestamp)).toISOString()).toBe("2024-03-04T14:30:00.000Z");
   });
 
+  it("stock candles across both switches of New York's clocks open at 09:30 local: 14:30Z, then 13:30Z from March 11, then 14:30Z from November 4", async () => {
+    const spring = await start({ instruments: ["AAPL"], streams: { backfill: { interval: "1h", from: "2024-03-07", to: "2024-03-12" } }, once: true });
+    const autumn = await start(
+      { instruments: ["AAPL"], streams: { backfill: { interval: "1h", from: "2024-10-31", to: "2024-11-05" } }, once: true },
+      { clock: createManualClock(Date.parse("2024-11-06T15:00:00Z")) },
+    );
+    const firstOfDay = async (harness: Harness) => {
+      const opens = recordsOf(await readOnce(harness.handlers), "ohlcv").map((candle) => new Date(Number(candle.timestamp)).toISOString());
+      return [...new Set(opens.map((open) => open.slice(0, 10)))].map((day) => opens.find((open) => open.startsWith(day)));
+    };
+    expect(await firstOfDay(spring)).toEqual(["2024-03-07T14:30:00.000Z", "2024-03-08T14:30:00.000Z", "2024-03-11T13:30:00.000Z"]);
+    expect(await firstOfDay(autumn)).toEqual(["2024-10-31T13:30:00.000Z", "2024-11-01T13:30:00.000Z", "2024-11-04T14:30:00.000Z"]);
+  });
+
   it("stops when the day's credits are spent, with one warning naming when it goes on, and goes on after midnight UTC", async () => {
     const clock = createManualClock(Date.parse("2024-03-12T23:50:00Z"));
     const harness = await start(
