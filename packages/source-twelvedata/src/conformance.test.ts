@@ -15,7 +15,11 @@ afterAll(async () => {
 });
 
 testSource({
-  adapter: createTwelveDataSource({ clock, budgets: new CreditBudgets(), env: { TWELVEDATA_API_KEY: "conformance-key" } }),
+  adapter: createTwelveDataSource({
+    clock,
+    budgets: new CreditBudgets(),
+    env: { TWELVEDATA_API_KEY: "conformance-key" },
+  }),
   prepare: async () => {
     server = await startFakeTwelveData({ clock, keys: { "conformance-key": "pro" } });
   },

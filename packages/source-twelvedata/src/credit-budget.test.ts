@@ -45,7 +45,14 @@ describe("credits per minute", () => {
     });
     await Promise.all([...backfills, live]);
     // 8 − 3 kept for live = 5 backfill credits in the first minute; the 6th waits a minute.
-    expect(order.slice(0, 6)).toEqual(["backfill 1 at 0", "backfill 2 at 0", "backfill 3 at 0", "backfill 4 at 0", "backfill 5 at 0", "live at 0"]);
+    expect(order.slice(0, 6)).toEqual([
+      "backfill 1 at 0",
+      "backfill 2 at 0",
+      "backfill 3 at 0",
+      "backfill 4 at 0",
+      "backfill 5 at 0",
+      "live at 0",
+    ]);
     expect(order[6]).toBe(`backfill 6 at ${MINUTE}`);
   });
 
@@ -103,7 +110,13 @@ describe("one budget per key in the process", () => {
     const clock = createManualClock(T0);
     const defaults = { perMinute: 8, perDay: 800 };
     const first = budgets.budgetFor({ plan: "basic", apiKey: "k1", configured: undefined, defaults, clock });
-    const second = budgets.budgetFor({ plan: "basic", apiKey: "k1", configured: { perMinute: 5 }, defaults, clock });
+    const second = budgets.budgetFor({
+      plan: "basic",
+      apiKey: "k1",
+      configured: { perMinute: 5 },
+      defaults,
+      clock,
+    });
     const other = budgets.budgetFor({ plan: "basic", apiKey: "k2", configured: undefined, defaults, clock });
     expect(second).toBe(first);
     expect(other).not.toBe(first);

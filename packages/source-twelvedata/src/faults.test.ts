@@ -1,8 +1,15 @@
-import { QiError, toQiError } from "@qicore/core";
+import { type QiError, toQiError } from "@qicore/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { createManualClock } from "./clock";
 import type { TwelveDataConfigInput } from "./config";
-import { type Harness, type HarnessOptions, readOnce, recordsOf, startHarness, TEST_KEY } from "./test-support/harness";
+import {
+  type Harness,
+  type HarnessOptions,
+  readOnce,
+  recordsOf,
+  startHarness,
+  TEST_KEY,
+} from "./test-support/harness";
 import type { FakeFault } from "./testing/fake-twelvedata";
 
 const T0 = Date.parse("2024-03-12T15:00:10Z");
@@ -36,9 +43,16 @@ async function failure(harness: Harness): Promise<QiError> {
 describe("error answers: the body's status decides, whatever the HTTP code", () => {
   for (const errorStatus of ["200", "code"] as const) {
     it(`401 (sent as HTTP ${errorStatus === "200" ? 200 : 401}): a wrong key fails at once, not retried, saying where the key came from`, async () => {
-      const harness = await start({}, { env: { TWELVEDATA_API_KEY: "not-a-known-key" }, server: { errorStatus } });
+      const harness = await start(
+        {},
+        { env: { TWELVEDATA_API_KEY: "not-a-known-key" }, server: { errorStatus } },
+      );
       const error = await failure(harness);
-      expect(error).toMatchObject({ code: "TWELVEDATA_UNAUTHORIZED", retryable: false, category: "SECURITY" });
+      expect(error).toMatchObject({
+        code: "TWELVEDATA_UNAUTHORIZED",
+        retryable: false,
+        category: "SECURITY",
+      });
       expect(error.message).toContain("TWELVEDATA_API_KEY");
       expect(harness.server.requests).toHaveLength(1);
     });
@@ -54,7 +68,11 @@ describe("error answers: the body's status decides, whatever the HTTP code", () 
 
   it("403 says the key's plan does not include it, and is not retried", async () => {
     const harness = await start();
-    harness.server.inject({ kind: "error", code: 403, message: "This endpoint is available exclusively with grow or pro plans" });
+    harness.server.inject({
+      kind: "error",
+      code: 403,
+      message: "This endpoint is available exclusively with grow or pro plans",
+    });
     expect(await failure(harness)).toMatchObject({ code: "TWELVEDATA_PLAN_RESTRICTED", retryable: false });
   });
 });
@@ -110,7 +128,9 @@ describe("broken answers and connections are passing failures, thrown at once fo
   }
 
   it("a read after a failure starts again from the checkpoint it was given, and nothing is lost", async () => {
-    const harness = await start({ streams: { backfill: { interval: "1day", from: "2024-01-01", to: "2024-03-01" } } });
+    const harness = await start({
+      streams: { backfill: { interval: "1day", from: "2024-01-01", to: "2024-03-01" } },
+    });
     harness.server.inject({ kind: "hang", path: "/time_series" });
     expect((await failure(harness)).code).toBe("TIMEOUT");
     const batches = await readOnce(harness.handlers);
@@ -120,7 +140,9 @@ describe("broken answers and connections are passing failures, thrown at once fo
 
 describe("the key", () => {
   it("travels only in the Authorization header: never in a URL, a log line or an error message", async () => {
-    const harness = await start({ streams: { quotes: {}, candles: {}, backfill: { interval: "1day", from: "2024-01-01" } } });
+    const harness = await start({
+      streams: { quotes: {}, candles: {}, backfill: { interval: "1day", from: "2024-01-01" } },
+    });
     await harness.handlers.connect?.();
     await readOnce(harness.handlers);
     harness.server.inject({ kind: "error", code: 401, message: `the key ${TEST_KEY} is not valid` });

@@ -11,7 +11,9 @@ afterEach(async () => {
 });
 
 async function get(path: string, init: { key?: string; status?: "200" | "code" } = {}) {
-  const response = await fetch(`${server?.url}${path}`, { headers: init.key === undefined ? {} : { authorization: `apikey ${init.key}` } });
+  const response = await fetch(`${server?.url}${path}`, {
+    headers: init.key === undefined ? {} : { authorization: `apikey ${init.key}` },
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -34,7 +36,10 @@ describe("the Twelve Data stand-in", () => {
     const clock = createManualClock(Date.parse("2024-03-12T00:00:00Z"));
     server = await startFakeTwelveData({ clock, keys: { [KEY]: "basic", paid: "grow" } });
     for (let minute = 0; minute < 100; minute++) {
-      expect((await get("/quote?symbol=AAPL,MSFT,VOD,EUR/USD,GBP/USD,USD/JPY,BTC/USD,ETH/USD", { key: KEY })).status).toBe(200);
+      expect(
+        (await get("/quote?symbol=AAPL,MSFT,VOD,EUR/USD,GBP/USD,USD/JPY,BTC/USD,ETH/USD", { key: KEY }))
+          .status,
+      ).toBe(200);
       clock.advance(60_000);
     }
     expect(server.creditsOfDay(KEY)).toBe(800);
@@ -63,14 +68,20 @@ describe("the Twelve Data stand-in", () => {
       plan_daily_limit: 800,
       plan_category: "basic",
     });
-    expect(await get("/quote?symbol=AAPL")).toMatchObject({ status: 401, body: { code: 401, status: "error" } });
+    expect(await get("/quote?symbol=AAPL")).toMatchObject({
+      status: 401,
+      body: { code: 401, status: "error" },
+    });
     expect(await get("/quote?symbol=AAPL", { key: "wrong" })).toMatchObject({ status: 401 });
   });
 
   it("writes stocks' times on New York's clock, across the March switch", async () => {
     const clock = createManualClock(Date.parse("2024-03-12T15:00:10Z"));
     server = await startFakeTwelveData({ clock, keys: { [KEY]: "pro" } });
-    const { body } = await get("/time_series?symbol=AAPL&interval=1h&start_date=2024-03-08&end_date=2024-03-11T23:59:00", { key: KEY });
+    const { body } = await get(
+      "/time_series?symbol=AAPL&interval=1h&start_date=2024-03-08&end_date=2024-03-11T23:59:00",
+      { key: KEY },
+    );
     const values = body.values as { datetime: string }[];
     expect((body.meta as Record<string, unknown>).exchange_timezone).toBe("America/New_York");
     expect(values.at(-1)?.datetime).toBe("2024-03-08 09:30:00");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { candlesFromSeries } from "./mappers";
 import { toInstrument } from "./instruments";
+import { candlesFromSeries } from "./mappers";
 import { formatWall, instantsOfWall, parseWall, wallToInstant } from "./time-zones";
 
 const NEW_YORK = "America/New_York";
@@ -39,8 +39,20 @@ describe("candles on an exchange's clock", () => {
   });
 
   it("an hourly series through the November overlap gets 01:00 twice, an hour apart, in order (newest-first answers too)", () => {
-    const newestFirst = ["2024-11-03 03:00:00", "2024-11-03 02:00:00", "2024-11-03 01:00:00", "2024-11-03 01:00:00", "2024-11-03 00:00:00"];
-    const { candles } = candlesFromSeries(instrument, identity, series(newestFirst), "1h", Date.parse("2024-11-04T00:00:00Z"));
+    const newestFirst = [
+      "2024-11-03 03:00:00",
+      "2024-11-03 02:00:00",
+      "2024-11-03 01:00:00",
+      "2024-11-03 01:00:00",
+      "2024-11-03 00:00:00",
+    ];
+    const { candles } = candlesFromSeries(
+      instrument,
+      identity,
+      series(newestFirst),
+      "1h",
+      Date.parse("2024-11-04T00:00:00Z"),
+    );
     expect(candles.map((candle) => iso(Number(candle.timestamp)))).toEqual([
       "2024-11-03T04:00:00.000Z",
       "2024-11-03T05:00:00.000Z",
@@ -66,9 +78,20 @@ describe("candles on an exchange's clock", () => {
   });
 
   it("daily candles open at New York's midnight: 05:00Z before the March switch, 04:00Z after; the current day is not final until its local midnight", () => {
-    const daily = { meta: { symbol: "ES", interval: "1day", exchange_timezone: NEW_YORK }, values: series(["2024-03-11", "2024-03-08"]).values };
-    const { candles } = candlesFromSeries(instrument, identity, daily, "1day", Date.parse("2024-03-12T03:59:00Z"));
-    expect(candles.map((candle) => [iso(Number(candle.timestamp)), candle.isFinal, candle.timeframe])).toEqual([
+    const daily = {
+      meta: { symbol: "ES", interval: "1day", exchange_timezone: NEW_YORK },
+      values: series(["2024-03-11", "2024-03-08"]).values,
+    };
+    const { candles } = candlesFromSeries(
+      instrument,
+      identity,
+      daily,
+      "1day",
+      Date.parse("2024-03-12T03:59:00Z"),
+    );
+    expect(
+      candles.map((candle) => [iso(Number(candle.timestamp)), candle.isFinal, candle.timeframe]),
+    ).toEqual([
       ["2024-03-08T05:00:00.000Z", true, "1d"],
       ["2024-03-11T04:00:00.000Z", false, "1d"],
     ]);

@@ -94,6 +94,7 @@ export function instantsOfWall(wall: number, zone: string): number[] {
  * jumped to plus how far into the gap it was (02:30 in New York's spring gap → 03:30 EDT).
  */
 export function wallToInstant(wall: number, zone: string, after = Number.NEGATIVE_INFINITY): number {
+  if (zone === "UTC") return wall;
   const instants = instantsOfWall(wall, zone);
   if (instants.length === 0) return wall - offsetAt(zone, wall - 14 * 3_600_000);
   return instants.find((instant) => instant > after) ?? (instants.at(-1) as number);

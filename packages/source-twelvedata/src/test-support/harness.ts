@@ -4,7 +4,11 @@ import { type Clock, systemClock } from "../clock";
 import { type TwelveDataConfigInput, twelvedataConfigSchema } from "../config";
 import { CreditBudgets } from "../credit-budget";
 import { createTwelveDataSource } from "../source";
-import { type FakeTwelveData, type FakeTwelveDataOptions, startFakeTwelveData } from "../testing/fake-twelvedata";
+import {
+  type FakeTwelveData,
+  type FakeTwelveDataOptions,
+  startFakeTwelveData,
+} from "../testing/fake-twelvedata";
 
 export const TEST_KEY = "td-test-key-5f2a9c";
 
@@ -32,9 +36,14 @@ export interface HarnessOptions {
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const clock = options.clock ?? systemClock;
   const server =
-    options.existingServer ?? (await startFakeTwelveData({ clock, keys: { [TEST_KEY]: "basic" }, ...options.server }));
+    options.existingServer ??
+    (await startFakeTwelveData({ clock, keys: { [TEST_KEY]: "basic" }, ...options.server }));
   const budgets = options.budgets ?? new CreditBudgets();
-  const definition = createTwelveDataSource({ clock, budgets, env: options.env ?? { TWELVEDATA_API_KEY: TEST_KEY } });
+  const definition = createTwelveDataSource({
+    clock,
+    budgets,
+    env: options.env ?? { TWELVEDATA_API_KEY: TEST_KEY },
+  });
   const config = twelvedataConfigSchema.parse({ baseUrl: server.url, ...options.config });
   const logger = createMemoryLogger();
   const abort = new AbortController();
@@ -65,13 +74,19 @@ export async function readOnce(
 ): Promise<SourceBatch[]> {
   const batches: SourceBatch[] = [];
   const read = handlers.read as NonNullable<SourceHandlers["read"]>;
-  for await (const batch of read({ signal, ...(checkpoint !== undefined ? { checkpoint } : {}) })) batches.push(batch);
+  for await (const batch of read({ signal, ...(checkpoint !== undefined ? { checkpoint } : {}) }))
+    batches.push(batch);
   return batches;
 }
 
 /** The records of some batches, of one kind. */
-export function recordsOf(batches: readonly SourceBatch[], kind: SourceBatch["kind"]): Record<string, unknown>[] {
-  return batches.filter((batch) => batch.kind === kind).flatMap((batch) => batch.records as Record<string, unknown>[]);
+export function recordsOf(
+  batches: readonly SourceBatch[],
+  kind: SourceBatch["kind"],
+): Record<string, unknown>[] {
+  return batches
+    .filter((batch) => batch.kind === kind)
+    .flatMap((batch) => batch.records as Record<string, unknown>[]);
 }
 
 /** The checkpoint of the last batch that has one. */

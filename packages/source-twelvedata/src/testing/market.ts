@@ -245,8 +245,11 @@ export function bars(
       wall = previousTradingMinute(listing, wall);
       continue;
     }
-    if (aligned(wall)) found.push(bar(listing, wall, Math.min(nowWall, wall + width - MINUTE), width));
-    wall -= MINUTE;
+    if (aligned(wall)) {
+      found.push(bar(listing, wall, Math.min(nowWall, wall + width - MINUTE), width));
+      // The next older open is a width back (or in an earlier session, found from there).
+      wall -= width;
+    } else wall -= MINUTE;
   }
   return found;
 }
