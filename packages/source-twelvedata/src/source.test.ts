@@ -14,7 +14,6 @@ import {
 // Tuesday 2024-03-12 15:00:10 UTC: 11:00 in New York (EDT), the stock market open.
 const T0 = Date.parse("2024-03-12T15:00:10Z");
 const MINUTE = 60_000;
-const DAY = 86_400_000;
 
 let harnesses: Harness[] = [];
 afterEach(async () => {
