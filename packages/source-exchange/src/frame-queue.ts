@@ -35,6 +35,33 @@ export class FrameQueue {
     waiter?.();
   }
 
+  /**
+   * Up to `max` items, waiting for the first; undefined once `signal` aborts. One wait per
+   * burst instead of one per frame: at hundreds of thousands of frames a second, the
+   * promise turns would cost more than the frames.
+   */
+  async take(max: number, signal: AbortSignal): Promise<QueuedItem[] | undefined> {
+    if (this.length === 0 && (await this.next(signal)) === undefined) return undefined;
+    // next() consumed one item: put it back in front by stepping the head back.
+    this.head--;
+    const end = Math.min(this.items.length, this.head + max);
+    const taken = this.items.slice(this.head, end);
+    this.head = end;
+    this.compact();
+    return taken;
+  }
+
+  private compact(): void {
+    if (this.head > 4096 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    if (this.pausedAt && this.length < this.lowWater) {
+      this.pausedAt = false;
+      this.flow.resume();
+    }
+  }
+
   /** The next item, or undefined once `signal` aborts. */
   async next(signal: AbortSignal): Promise<QueuedItem | undefined> {
     while (this.length === 0) {
@@ -52,15 +79,6 @@ export class FrameQueue {
       });
     }
     if (signal.aborted) return undefined;
-    const item = this.items[this.head++] as QueuedItem;
-    if (this.head > 4096 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    if (this.pausedAt && this.length < this.lowWater) {
-      this.pausedAt = false;
-      this.flow.resume();
-    }
-    return item;
+    return this.items[this.head++] as QueuedItem;
   }
 }

@@ -15,13 +15,19 @@ import type { ExchangeConfig } from "./config";
 import { ExchangeConnection } from "./connection";
 import { timeframeMs } from "./duration";
 import { subscriptionRefused } from "./errors";
-import type { ExchangeProtocol, MarketEvent, Subscription } from "./exchanges/protocol";
+import type {
+  CandleEvent,
+  ExchangeProtocol,
+  MarketEvent,
+  Subscription,
+  TradeEvent,
+} from "./exchanges/protocol";
 import { streamKey } from "./exchanges/protocol";
 import { FrameQueue, type QueuedItem } from "./frame-queue";
 import { GapFiller } from "./gap-filler";
 import { type Instrument, withCoinId } from "./instruments";
 import type { RestClient } from "./rest-client";
-import { SeriesBook } from "./series-book";
+import { type CandleRange, type CandleVerdict, SeriesBook } from "./series-book";
 
 const KIND_ORDER: readonly RecordKind[] = ["trade", "quote", "ohlcv"];
 
@@ -183,11 +189,15 @@ export class ExchangeReader {
         if (batches.size > 0) yield* batches.flush(book.checkpoint());
       }
       while (!options.signal.aborted) {
-        const item = await queue.next(options.signal);
-        if (!item) break;
-        await this.handle(item, book, filler, batches, heartbeats, connections);
-        if (batches.size >= this.config.batchSize || (queue.length === 0 && batches.size > 0))
-          yield* batches.flush(book.checkpoint());
+        const items = await queue.take(this.config.batchSize, options.signal);
+        if (!items) break;
+        for (const item of items) {
+          // Frames are handled without a promise turn each; only a gap waits (for REST).
+          const filling = this.handle(item, book, filler, batches, heartbeats, connections);
+          if (filling) await filling;
+          if (batches.size >= this.config.batchSize) yield* batches.flush(book.checkpoint());
+        }
+        if (queue.length === 0 && batches.size > 0) yield* batches.flush(book.checkpoint());
       }
     } finally {
       await Promise.all(connections.map((connection) => connection.stop()));
@@ -199,17 +209,17 @@ export class ExchangeReader {
     }
   }
 
-  private async handle(
+  private handle(
     item: QueuedItem,
     book: SeriesBook,
     filler: GapFiller,
     batches: Batcher,
     heartbeats: Map<number, { counter?: number; sequence?: number; epoch: number }>,
     connections: ExchangeConnection[],
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     if (item.type === "open") {
       if (item.epoch > 1) book.markSuspect();
-      return;
+      return undefined;
     }
     this.counters.frames++;
     let decoded: ReturnType<ExchangeProtocol["decode"]>;
@@ -247,80 +257,130 @@ export class ExchangeReader {
       if (state.counter !== undefined && control.counter !== state.counter + 1) book.markSuspect();
       state.counter = control.counter;
     }
-    for (const event of decoded.events) await this.accept(event, book, filler, batches);
+    const events = decoded.events;
+    for (let index = 0; index < events.length; index++) {
+      const filling = this.accept(events[index] as MarketEvent, book, filler, batches);
+      // A gap: the rest of the frame waits for the fill, in order.
+      if (filling) return this.acceptAfter(filling, events.slice(index + 1), book, filler, batches);
+    }
+    return undefined;
   }
 
-  private async accept(
-    event: MarketEvent,
+  private async acceptAfter(
+    filling: Promise<void>,
+    rest: MarketEvent[],
     book: SeriesBook,
     filler: GapFiller,
     batches: Batcher,
   ): Promise<void> {
+    await filling;
+    for (const event of rest) await this.accept(event, book, filler, batches);
+  }
+
+  /** Emits the event's record, or returns the REST fill that must come first (then emits it). */
+  private accept(
+    event: MarketEvent,
+    book: SeriesBook,
+    filler: GapFiller,
+    batches: Batcher,
+  ): Promise<void> | undefined {
     if (event.type === "quote") {
       batches.add("quote", event.record);
-      return;
+      return undefined;
     }
     const stream = this.streams.get(event.stream);
-    if (!stream) return;
+    if (!stream) return undefined;
     if (event.type === "trade") {
       const verdict = book.judgeTrade(event);
       if (verdict === "duplicate") {
         this.counters.duplicatesDropped++;
-        return;
+        return undefined;
       }
-      if (verdict === "gap" && this.config.gapFill) {
-        const why = this.protocol.consecutiveTradeIds
-          ? "trade ids jumped"
-          : "after a reconnect or lost message";
-        const missed = await filler.trades(
-          event.stream,
-          stream.instrument,
-          {
-            time: Date.parse(event.record.timestamp),
-            ...(event.sequence !== undefined ? { sequence: event.sequence } : {}),
-          },
-          why,
-        );
-        for (const trade of missed) {
-          batches.add("trade", trade.record);
-          book.emittedTrade(event.stream, trade.record, trade.sequence);
-        }
-      }
+      if (verdict === "gap" && this.config.gapFill)
+        return this.fillTrades(event, stream, book, filler, batches);
       book.cleared(event.stream);
-      if (book.judgeTrade(event) === "duplicate") {
-        this.counters.duplicatesDropped++;
-        return;
-      }
       batches.add("trade", event.record);
-      book.emittedTrade(event.stream, event.record, event.sequence);
+      book.emittedTrade(event.stream, event.record.tradeId, event.time, event.sequence);
+      return undefined;
+    }
+    const verdict = book.judgeCandle(event, stream.intervalMs as number, this.clock.now());
+    if (verdict.fill && this.config.gapFill)
+      return this.fillCandles(event, verdict, stream, book, filler, batches);
+    this.emitCandles(event, verdict, book, batches, []);
+    return undefined;
+  }
+
+  private async fillTrades(
+    event: TradeEvent,
+    stream: StreamInfo,
+    book: SeriesBook,
+    filler: GapFiller,
+    batches: Batcher,
+  ): Promise<void> {
+    const why = this.protocol.consecutiveTradeIds ? "trade ids jumped" : "after a reconnect or lost message";
+    const until =
+      event.sequence !== undefined ? { time: event.time, sequence: event.sequence } : { time: event.time };
+    for (const trade of await filler.trades(event.stream, stream.instrument, until, why)) {
+      batches.add("trade", trade.record);
+      book.emittedTrade(
+        event.stream,
+        trade.record.tradeId,
+        Date.parse(trade.record.timestamp),
+        trade.sequence,
+      );
+    }
+    book.cleared(event.stream);
+    if (book.judgeTrade(event) === "duplicate") {
+      this.counters.duplicatesDropped++;
       return;
     }
-    const intervalMs = stream.intervalMs as number;
-    const verdict = book.judgeCandle(event, intervalMs, this.clock.now());
+    batches.add("trade", event.record);
+    book.emittedTrade(event.stream, event.record.tradeId, event.time, event.sequence);
+  }
+
+  private async fillCandles(
+    event: CandleEvent,
+    verdict: CandleVerdict,
+    stream: StreamInfo,
+    book: SeriesBook,
+    filler: GapFiller,
+    batches: Batcher,
+  ): Promise<void> {
+    const range = verdict.fill as CandleRange;
+    const fetched = await filler.candles(
+      event.stream,
+      stream.instrument,
+      stream.interval as string,
+      range,
+      "missing candles",
+    );
+    this.emitCandles(event, verdict, book, batches, fetched);
+  }
+
+  /** The bucket finalised by this update, then the candles fetched over REST, then the update itself. */
+  private emitCandles(
+    event: CandleEvent,
+    verdict: CandleVerdict,
+    book: SeriesBook,
+    batches: Batcher,
+    fetched: readonly CryptoOHLCV[],
+  ): void {
     if (verdict.finalised) {
       batches.add("ohlcv", verdict.finalised);
       book.emittedFinalCandle(event.stream, Date.parse(verdict.finalised.timestamp));
     }
-    if (verdict.fill && this.config.gapFill) {
-      const candles = await filler.candles(
-        event.stream,
-        stream.instrument,
-        stream.interval as string,
-        verdict.fill,
-        "missing candles",
-      );
-      for (const candle of candles) {
-        batches.add("ohlcv", candle);
-        book.emittedFinalCandle(event.stream, Date.parse(candle.timestamp));
-      }
+    for (const candle of fetched) {
+      const openTime = Date.parse(candle.timestamp);
+      if ((book.lastFinal(event.stream) ?? Number.NEGATIVE_INFINITY) >= openTime) continue;
+      batches.add("ohlcv", candle);
+      book.emittedFinalCandle(event.stream, openTime);
     }
-    if (verdict.emit) {
-      if (verdict.emit.isFinal) {
-        if ((book.lastFinal(event.stream) ?? Number.NEGATIVE_INFINITY) >= event.openTime) return;
-        book.emittedFinalCandle(event.stream, event.openTime);
-      }
-      batches.add("ohlcv", verdict.emit);
+    if (!verdict.emit) return;
+    if (verdict.emit.isFinal) {
+      if ((book.lastFinal(event.stream) ?? Number.NEGATIVE_INFINITY) >= event.openTime) return;
+      book.emittedFinalCandle(event.stream, event.openTime);
     }
+    batches.add("ohlcv", verdict.emit);
   }
 
   /** After a restart: what every stream missed since its committed watermark, before going live. */
@@ -338,7 +398,7 @@ export class ExchangeReader {
       }
       for (const trade of await filler.trades(stream, info.instrument, undefined, "restart")) {
         batches.add("trade", trade.record);
-        book.emittedTrade(stream, trade.record, trade.sequence);
+        book.emittedTrade(stream, trade.record.tradeId, Date.parse(trade.record.timestamp), trade.sequence);
       }
     }
     for (const [stream, info] of this.streams) {

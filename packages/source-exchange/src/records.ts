@@ -16,6 +16,8 @@ export interface Provenance {
 export class RecordFactory {
   private isoMs = Number.NaN;
   private iso = "";
+  private receivedMs = Number.NaN;
+  private receivedIso = "";
 
   constructor(private readonly provenance: Provenance) {}
 
@@ -25,6 +27,15 @@ export class RecordFactory {
       this.iso = new Date(ms).toISOString();
     }
     return this.iso;
+  }
+
+  /** Frames of one burst arrive in the same millisecond: their receive time is one string. */
+  private receivedTime(ms: number): string {
+    if (ms !== this.receivedMs) {
+      this.receivedMs = ms;
+      this.receivedIso = new Date(ms).toISOString();
+    }
+    return this.receivedIso;
   }
 
   trade(
@@ -38,7 +49,7 @@ export class RecordFactory {
   ): CryptoTrade {
     const { exchangeId, source, attribution } = this.provenance;
     const timestamp = this.isoTime(timeMs);
-    const receivedAt = receivedMs === timeMs ? timestamp : new Date(receivedMs).toISOString();
+    const receivedAt = this.receivedTime(receivedMs);
     if (instrument.coinId === undefined)
       return {
         exchangeId,
@@ -93,7 +104,7 @@ export class RecordFactory {
       askPrice: ask.price,
       askSize: ask.size,
       timestamp: this.isoTime(timeMs),
-      receivedAt: new Date(receivedMs).toISOString(),
+      receivedAt: this.receivedTime(receivedMs),
       source,
       attribution,
     };

@@ -85,7 +85,7 @@ export class SeriesBook {
   judgeTrade(event: TradeEvent): TradeVerdict {
     const watermark = this.trades.get(event.stream);
     if (!watermark) return "emit";
-    const time = Date.parse(event.record.timestamp);
+    const time = event.time;
     if (this.consecutiveTradeIds && event.sequence !== undefined && watermark.sequence !== undefined) {
       if (event.sequence <= watermark.sequence) return "duplicate";
       return event.sequence === watermark.sequence + 1 ? "emit" : "gap";
@@ -97,16 +97,8 @@ export class SeriesBook {
   }
 
   /** Records a trade as emitted: the stream's watermark moves to it. */
-  emittedTrade(
-    stream: string,
-    record: { tradeId: string; timestamp: string },
-    sequence: number | undefined,
-  ): void {
-    this.trades.set(stream, {
-      id: record.tradeId,
-      time: Date.parse(record.timestamp),
-      ...(sequence !== undefined ? { sequence } : {}),
-    });
+  emittedTrade(stream: string, tradeId: string, time: number, sequence: number | undefined): void {
+    this.trades.set(stream, sequence === undefined ? { id: tradeId, time } : { id: tradeId, time, sequence });
   }
 
   /** The gap before a suspect stream's trade was fetched: it is trusted again. */

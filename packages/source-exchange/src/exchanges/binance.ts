@@ -136,6 +136,7 @@ export class BinanceProtocol implements ExchangeProtocol {
           type: "trade",
           stream: streamKey({ channel: "trades", symbol }),
           sequence: id,
+          time: data.T as number,
           record: this.factory.trade(
             instrument,
             String(id),

@@ -115,6 +115,7 @@ export class CoinbaseProtocol implements ExchangeProtocol {
                 type: "trade",
                 stream: streamKey({ channel: "trades", symbol: instrument.symbol }),
                 sequence: Number(trade.trade_id),
+                time: parseTime(trade.time),
                 record: this.tradeRecord(instrument, trade, receivedAt),
               });
           }

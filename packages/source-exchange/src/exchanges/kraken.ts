@@ -163,6 +163,7 @@ export class KrakenProtocol implements ExchangeProtocol {
         type: "trade",
         stream: streamKey({ channel: "trades", symbol }),
         sequence: id,
+        time: parseTime(item.timestamp as string),
         record: this.factory.trade(
           instrument,
           String(id),

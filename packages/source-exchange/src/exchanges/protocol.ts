@@ -23,6 +23,8 @@ export interface TradeEvent {
   type: "trade";
   stream: string;
   record: CryptoTrade;
+  /** The trade time in epoch ms (the record's timestamp, not parsed again). */
+  time: number;
   /** The trade id as a number where the exchange's ids are consecutive per market (gaps are visible). */
   sequence?: number;
 }
