@@ -17,7 +17,7 @@ const HIGH_WATER = 4 * 1024 * 1024;
 const frame = (id, time) =>
   `{"stream":"btcusdt@trade","data":{"e":"trade","E":${time},"s":"BTCUSDT","t":${id},"p":"${60000 + (id % 1000)}.${String(id % 100).padStart(2, "0")}000000","q":"0.00${String(id % 1000).padStart(3, "0")}000","T":${time},"m":${id % 2 === 0},"M":true}}`;
 
-const http = createServer((request, response) => {
+const http = createServer((_request, response) => {
   response.writeHead(200, { "content-type": "application/json" });
   response.end(
     JSON.stringify({
