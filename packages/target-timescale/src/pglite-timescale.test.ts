@@ -62,12 +62,16 @@ describe("Timescale License features on PGlite with TimescaleDB", () => {
       "crypto_market_analytics",
       "crypto_ohlcv",
       "crypto_prices",
+      "crypto_quotes",
+      "crypto_trades",
     ]);
     for (const job of retention) expect(job.config.drop_after).toMatch(/400 days/);
     expect(jobs.filter((job) => job.proc === "policy_compression").map((job) => job.table)).toEqual([
       "crypto_market_analytics",
       "crypto_ohlcv",
       "crypto_prices",
+      "crypto_quotes",
+      "crypto_trades",
     ]);
     const views = await rows<{ view: string }>(
       `SELECT view_name AS view FROM timescaledb_information.continuous_aggregates WHERE view_schema = $1 ORDER BY 1`,

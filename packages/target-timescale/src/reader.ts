@@ -8,6 +8,7 @@ import {
   type HealthStatus,
   ok,
   QiError,
+  RECORD_KIND_DEFINITIONS,
   type RecordKind,
   type TableModel,
   tableModel,
@@ -47,6 +48,20 @@ interface KindQuery {
   toRecord(row: Record<string, unknown>): unknown;
 }
 
+/** Fields of a kind that may be absent but not null: a NULL column means the field was left out. */
+function fieldsWithoutNull(kind: RecordKind): Set<string> {
+  const shape = (
+    RECORD_KIND_DEFINITIONS[kind].schema as unknown as {
+      shape: Record<string, { safeParse(value: unknown): { success: boolean } }>;
+    }
+  ).shape;
+  return new Set(
+    Object.entries(shape)
+      .filter(([, field]) => !field.safeParse(null).success && field.safeParse(undefined).success)
+      .map(([name]) => name),
+  );
+}
+
 function kindQuery(kind: RecordKind, schema: string): KindQuery {
   const model = tableModel(kind);
   const column = (field: string) => {
@@ -63,12 +78,15 @@ function kindQuery(kind: RecordKind, schema: string): KindQuery {
       return `${name} AS ${alias}`;
     })
     .join(", ");
+  const omitWhenNull = fieldsWithoutNull(kind);
   const toRecord = (row: Record<string, unknown>) => {
     const record: Record<string, unknown> = {};
     for (const entry of model.columns) {
       const value = row[entry.field];
-      if (value === null || value === undefined) record[entry.field] = null;
-      else if (entry.valueType === "decimal") record[entry.field] = trimDecimal(String(value));
+      // An optional field that cannot be null (a candle's coin id or base) is left out, as in the record written.
+      if (value === null || value === undefined) {
+        if (!omitWhenNull.has(entry.field)) record[entry.field] = null;
+      } else if (entry.valueType === "decimal") record[entry.field] = trimDecimal(String(value));
       else if (entry.valueType === "integer") record[entry.field] = Number(value);
       else record[entry.field] = value;
     }

@@ -83,7 +83,7 @@ export function describeTimescaleTarget(engine: EngineUnderTest): void {
       const versions = await database.query<{ version: number }>(
         `SELECT version FROM "s_migrate".qicore_schema_version ORDER BY version`,
       );
-      const expected = { postgres: [1], apache: [1, 2], timescale: [1, 2, 3, 4] }[engine.edition];
+      const expected = { postgres: [1, 5], apache: [1, 2, 5], timescale: [1, 2, 3, 4, 5] }[engine.edition];
       expect(versions.rows.map((row) => Number(row.version))).toEqual(expected);
       expect(first.migration?.schemaVersion).toBe(expected.at(-1));
       const third = make("s_migrate");
@@ -372,7 +372,9 @@ export function describeTimescaleTarget(engine: EngineUnderTest): void {
       expect(hypertables.ok).toBe(true);
       const names = hypertables.ok ? hypertables.value.map((table) => table.table) : [];
       expect(names).toEqual(
-        engine.edition === "postgres" ? [] : ["crypto_market_analytics", "crypto_ohlcv", "crypto_prices"],
+        engine.edition === "postgres"
+          ? []
+          : ["crypto_market_analytics", "crypto_ohlcv", "crypto_prices", "crypto_quotes", "crypto_trades"],
       );
       const health = await target.healthCheck();
       expect(health.status).toBe("healthy");
