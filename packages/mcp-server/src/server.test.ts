@@ -310,10 +310,10 @@ describe("tools without a database", () => {
   it("serves the DSL's JSON Schemas and the config with its secrets masked", async () => {
     const { resources } = await connected.listResources();
     const uris = resources.map((resource) => resource.uri);
-    expect(uris).toContain(schemaUri("crypto-price.v1.json"));
-    expect(uris).toContain(schemaUri("crypto-ohlcv.input.v1.json"));
+    expect(uris).toContain(schemaUri("crypto-price.v2.json"));
+    expect(uris).toContain(schemaUri("crypto-ohlcv.input.v2.json"));
     expect(uris).toContain(PIPELINE_CONFIG_URI);
-    const schema = await connected.readResource({ uri: schemaUri("crypto-price.v1.json") });
+    const schema = await connected.readResource({ uri: schemaUri("crypto-price.v2.json") });
     const first = schema.contents[0] as { text: string };
     expect(JSON.parse(first.text)).toEqual(recordJsonSchema("price"));
     const pipeline = await connected.readResource({ uri: PIPELINE_CONFIG_URI });
