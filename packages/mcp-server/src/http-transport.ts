@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { err, type Logger, ok, QiError, type Result } from "@qicore/core";
+import { err, type Logger, ok, type QiError, qiError, type Result } from "@qicore/core";
 
 /** Shortest bearer token accepted: anything shorter is guessable. */
 export const MIN_TOKEN_LENGTH = 16;
@@ -148,13 +148,11 @@ export async function serveHttp(options: HttpTransportOptions): Promise<Result<M
     http.once("error", (thrown: NodeJS.ErrnoException) => {
       resolve(
         err(
-          new QiError({
-            code: "NETWORK_ERROR",
-            message: `cannot listen on ${host}:${options.port ?? 3100}: ${thrown.code === "EADDRINUSE" ? "the port is in use (choose another with --port)" : thrown.message}`,
-            category: "NETWORK",
-            retryable: false,
-            cause: thrown,
-          }),
+          qiError(
+            "NETWORK_ERROR",
+            `cannot listen on ${host}:${options.port ?? 3100}: ${thrown.code === "EADDRINUSE" ? "the port is in use (choose another with --port)" : thrown.message}`,
+            { retryable: false, cause: thrown },
+          ),
         ),
       );
     });
@@ -225,5 +223,5 @@ function reply(response: ServerResponse, status: number, message: string): void 
 }
 
 function securityError(message: string): QiError {
-  return new QiError({ code: "INSECURE_CONFIG", message, category: "SECURITY", retryable: false });
+  return qiError("INSECURE_CONFIG", message, { category: "SECURITY" });
 }

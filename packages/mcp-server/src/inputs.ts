@@ -1,4 +1,4 @@
-import { err, ok, QiError, type Result } from "@qicore/core";
+import { err, ok, type QiError, qiError, type Result } from "@qicore/core";
 import { z } from "zod";
 import { DAY_MS, LIMITS } from "./limits";
 
@@ -144,11 +144,5 @@ export function checkBuckets(range: TimeRange, width: string): Result<number, Qi
 
 /** A VALIDATION QiError about a tool's input. */
 export function invalidInput(message: string, context: Record<string, unknown> = {}): QiError {
-  return new QiError({
-    code: "VALIDATION_FAILED",
-    message,
-    category: "VALIDATION",
-    retryable: false,
-    context,
-  });
+  return qiError("VALIDATION_FAILED", message, { context });
 }

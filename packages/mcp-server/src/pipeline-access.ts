@@ -4,7 +4,8 @@ import {
   type Logger,
   ok,
   type Pipeline,
-  QiError,
+  type QiError,
+  qiError,
   type ResolvedPipeline,
   type ResolvedSource,
   type ResolvedTarget,
@@ -123,15 +124,7 @@ export class PipelineAccess {
         targetId === undefined
           ? `pipeline "${this.config.name}" has no timescale target to read from; the query tools read what a timescale target stored`
           : `"${targetId}" is not a timescale target of pipeline "${this.config.name}"; ${available ? `timescale targets: ${available}` : "it has none"}`;
-      return err(
-        new QiError({
-          code: "CAPABILITY_MISSING",
-          message,
-          category: "BUSINESS",
-          retryable: false,
-          context: { target: targetId },
-        }),
-      );
+      return err(qiError("CAPABILITY_MISSING", message, { context: { target: targetId } }));
     }
     const connected = this.options.pipeline?.target(spec.id) ?? this.connectedTargets.get(spec.id);
     const own = connected ? readerOf(connected) : undefined;
@@ -190,11 +183,7 @@ function unknownAdapter(
   specs: readonly (ResolvedSource | ResolvedTarget)[],
 ): QiError {
   const ids = specs.map((spec) => `"${spec.id}" (${spec.definition.name})`).join(", ");
-  return new QiError({
-    code: "ADAPTER_NOT_FOUND",
-    message: `the pipeline has no ${role} "${id}"; its ${role}s: ${ids || "none"}`,
-    category: "VALIDATION",
-    retryable: false,
+  return qiError("ADAPTER_NOT_FOUND", `the pipeline has no ${role} "${id}"; its ${role}s: ${ids || "none"}`, {
     context: { role, id },
   });
 }

@@ -1,4 +1,4 @@
-import { err, type MetricsSnapshot, ok, QiError, type Result } from "@qicore/core";
+import { err, type MetricsSnapshot, ok, type QiError, qiError, type Result } from "@qicore/core";
 
 /**
  * What pipeline_status reports of a pipeline's metrics, from this process or over HTTP: the
@@ -55,14 +55,11 @@ export async function fetchPipelineStatus(
         ? `no answer within ${timeoutMs} ms`
         : (thrown as Error).message;
     return err(
-      new QiError({
-        code: "NETWORK_ERROR",
-        message: `the pipeline's metrics endpoint ${url} does not answer (${reason}): is \`qicore run\` running?`,
-        category: "NETWORK",
-        retryable: true,
-        context: { url },
-        cause: thrown,
-      }),
+      qiError(
+        "NETWORK_ERROR",
+        `the pipeline's metrics endpoint ${url} does not answer (${reason}): is \`qicore run\` running?`,
+        { context: { url }, cause: thrown },
+      ),
     );
   }
 }

@@ -4,7 +4,8 @@ import {
   type AdapterRole,
   err,
   ok,
-  QiError,
+  type QiError,
+  qiError,
   type Result,
 } from "@qicore/core";
 
@@ -27,13 +28,11 @@ export class SealedRegistry extends AdapterRegistry {
     if (found) return ok(found);
     const names = this.list(role).map((adapter) => adapter.name);
     return err(
-      new QiError({
-        code: "ADAPTER_NOT_FOUND",
-        message: `unknown ${role} type "${type}" (only adapters installed with the server can be named here, not files or packages). Available ${role}s: ${names.join(", ") || "none"}`,
-        category: "VALIDATION",
-        retryable: false,
-        context: { role, type, available: names },
-      }),
+      qiError(
+        "ADAPTER_NOT_FOUND",
+        `unknown ${role} type "${type}" (only adapters installed with the server can be named here, not files or packages). Available ${role}s: ${names.join(", ") || "none"}`,
+        { context: { role, type, available: names } },
+      ),
     );
   }
 }

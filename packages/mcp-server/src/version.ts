@@ -1,2 +1,6 @@
-/** Version of this @qicore/mcp-server, reported to clients; a test keeps it equal to package.json's. */
-export const MCP_SERVER_VERSION = "0.1.0";
+// The version in package.json, read at build time (tsup inlines the JSON) or, running from
+// source, from the file itself: `changeset version` changes one place only.
+import manifest from "../package.json" with { type: "json" };
+
+/** Version of this @qicore/mcp-server, as it introduces itself to MCP clients. */
+export const MCP_SERVER_VERSION: string = manifest.version;

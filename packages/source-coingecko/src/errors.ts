@@ -1,4 +1,4 @@
-import { QiError } from "@qicore/core/adapter";
+import { QiError, qiError } from "@qicore/core/adapter";
 import type { CoinGeckoPlan } from "./plans";
 
 /**
@@ -85,33 +85,19 @@ export function authError(
 }
 
 export function rateLimitedError(url: string, waitMs: number, reason: string, attempts: number): QiError {
-  return new QiError({
-    code: "RATE_LIMITED",
-    message: `${SOURCE}: GET ${url} was rate limited ${attempts} time(s) (${reason}); waited ${Math.round(waitMs / 1000)} s each time as told. Lower callsPerMinute or the polling rate, or use a key with a larger plan`,
-    category: "EXTERNAL",
-    retryable: false,
-    context: { url, attempts },
-  });
+  return qiError(
+    "RATE_LIMITED",
+    `${SOURCE}: GET ${url} was rate limited ${attempts} time(s) (${reason}); waited ${Math.round(waitMs / 1000)} s each time as told. Lower callsPerMinute or the polling rate, or use a key with a larger plan`,
+    { context: { url, attempts } },
+  );
 }
 
 export function configError(message: string, context: Record<string, unknown> = {}): QiError {
-  return new QiError({
-    code: "CONFIG_INVALID",
-    message: `${SOURCE}: ${message}`,
-    category: "VALIDATION",
-    retryable: false,
-    context,
-  });
+  return qiError("CONFIG_INVALID", `${SOURCE}: ${message}`, { context });
 }
 
 export function cancelled(url: string): QiError {
-  return new QiError({
-    code: "CANCELLED",
-    message: `${SOURCE}: GET ${url} was cancelled`,
-    category: "SYSTEM",
-    retryable: false,
-    context: { url },
-  });
+  return qiError("CANCELLED", `${SOURCE}: GET ${url} was cancelled`, { context: { url } });
 }
 
 /** True for errors a later poll cannot fix (a wrong key, a plan restriction, a bad config). */

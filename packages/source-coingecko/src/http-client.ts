@@ -1,4 +1,4 @@
-import { type Logger, QiError, redactSecrets } from "@qicore/core/adapter";
+import { type Logger, type QiError, qiError, redactSecrets } from "@qicore/core/adapter";
 import type { Clock } from "./clock";
 import { authError, cancelled, type RequestFacts, rateLimitedError } from "./errors";
 import type { CoinGeckoPlan } from "./plans";
@@ -116,14 +116,11 @@ export class CoinGeckoHttpClient {
       if (request.signal?.aborted) throw cancelled(shown);
       if (timeout.aborted) {
         return failure(
-          new QiError({
-            code: "TIMEOUT",
-            message: `coingecko source: GET ${shown} got no complete answer within ${timeoutMs} ms (timeout)`,
-            category: "NETWORK",
-            retryable: true,
-            context: { url: shown, timeoutMs },
-            cause: thrown,
-          }),
+          qiError(
+            "TIMEOUT",
+            `coingecko source: GET ${shown} got no complete answer within ${timeoutMs} ms (timeout)`,
+            { context: { url: shown, timeoutMs }, cause: thrown },
+          ),
         );
       }
       return failure(networkError(shown, thrown));
@@ -146,13 +143,11 @@ export class CoinGeckoHttpClient {
       const pauseMs =
         retryAfterMs(headers.get("retry-after"), this.options.clock) ?? DEFAULT_RATE_LIMIT_PAUSE_MS;
       return failure(
-        new QiError({
-          code: "RATE_LIMITED",
-          message: `coingecko source: GET ${shown} got an HTML page (HTTP ${status}${pageTitle(body)}) instead of JSON, which is how CoinGecko's CDN turns away clients it rate limits; pausing ${Math.round(pauseMs / 1000)} s`,
-          category: "EXTERNAL",
-          retryable: true,
-          context: { url: shown, status },
-        }),
+        qiError(
+          "RATE_LIMITED",
+          `coingecko source: GET ${shown} got an HTML page (HTTP ${status}${pageTitle(body)}) instead of JSON, which is how CoinGecko's CDN turns away clients it rate limits; pausing ${Math.round(pauseMs / 1000)} s`,
+          { retryable: true, context: { url: shown, status } },
+        ),
         pauseMs,
       );
     }
@@ -160,13 +155,11 @@ export class CoinGeckoHttpClient {
       const pauseMs =
         retryAfterMs(headers.get("retry-after"), this.options.clock) ?? DEFAULT_RATE_LIMIT_PAUSE_MS;
       return failure(
-        new QiError({
-          code: "RATE_LIMITED",
-          message: `coingecko source: GET ${shown} got HTTP 429 (${apiMessageOf(body) ?? "rate limit exceeded"}); Retry-After ${Math.round(pauseMs / 1000)} s`,
-          category: "EXTERNAL",
-          retryable: true,
-          context: { url: shown, status, retryAfterMs: pauseMs },
-        }),
+        qiError(
+          "RATE_LIMITED",
+          `coingecko source: GET ${shown} got HTTP 429 (${apiMessageOf(body) ?? "rate limit exceeded"}); Retry-After ${Math.round(pauseMs / 1000)} s`,
+          { retryable: true, context: { url: shown, status, retryAfterMs: pauseMs } },
+        ),
         pauseMs,
       );
     }
@@ -180,36 +173,30 @@ export class CoinGeckoHttpClient {
     }
     if (status >= 500 || status === 408) {
       return failure(
-        new QiError({
-          code: "EXTERNAL_ERROR",
-          message: `coingecko source: GET ${shown} failed on CoinGecko's side (HTTP ${status}${detail(body)})`,
-          category: "EXTERNAL",
-          retryable: true,
-          context: { url: shown, status },
-        }),
+        qiError(
+          "EXTERNAL_ERROR",
+          `coingecko source: GET ${shown} failed on CoinGecko's side (HTTP ${status}${detail(body)})`,
+          { retryable: true, context: { url: shown, status } },
+        ),
       );
     }
     if (status < 200 || status >= 300) {
       return failure(
-        new QiError({
-          code: "EXTERNAL_ERROR",
-          message: `coingecko source: CoinGecko refused GET ${shown} (HTTP ${status}${detail(body)})`,
-          category: "EXTERNAL",
-          retryable: false,
-          context: { url: shown, status },
-        }),
+        qiError(
+          "EXTERNAL_ERROR",
+          `coingecko source: CoinGecko refused GET ${shown} (HTTP ${status}${detail(body)})`,
+          { context: { url: shown, status } },
+        ),
       );
     }
     const value = parseJson(body);
     if (value === undefined) {
       return failure(
-        new QiError({
-          code: "EXTERNAL_ERROR",
-          message: `coingecko source: GET ${shown} returned a body that is not complete JSON (${body.length} characters${body.length > 0 ? `, ending "${redactSecrets(body.slice(-40))}"` : ""}); it may have been cut off`,
-          category: "EXTERNAL",
-          retryable: true,
-          context: { url: shown, status, length: body.length },
-        }),
+        qiError(
+          "EXTERNAL_ERROR",
+          `coingecko source: GET ${shown} returned a body that is not complete JSON (${body.length} characters${body.length > 0 ? `, ending "${redactSecrets(body.slice(-40))}"` : ""}); it may have been cut off`,
+          { retryable: true, context: { url: shown, status, length: body.length } },
+        ),
       );
     }
     return { ok: true, value };
@@ -230,14 +217,11 @@ function networkError(shown: string, thrown: unknown): QiError {
       : thrown instanceof Error
         ? thrown.message
         : String(thrown);
-  return new QiError({
-    code: "NETWORK_ERROR",
-    message: `coingecko source: GET ${shown} failed: ${reason}${typeof code === "string" ? ` (${code})` : ""}`,
-    category: "NETWORK",
-    retryable: true,
-    context: { url: shown, ...(typeof code === "string" ? { errno: code } : {}) },
-    cause: thrown,
-  });
+  return qiError(
+    "NETWORK_ERROR",
+    `coingecko source: GET ${shown} failed: ${reason}${typeof code === "string" ? ` (${code})` : ""}`,
+    { context: { url: shown, ...(typeof code === "string" ? { errno: code } : {}) }, cause: thrown },
+  );
 }
 
 /** Retry-After in seconds or as an HTTP date, in milliseconds from now; undefined when absent or unreadable. */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { QiError } from "@qicore/core/adapter";
+import { type QiError, qiError } from "@qicore/core/adapter";
 import type { Clock } from "./clock";
 import type { CoinGeckoPlan } from "./plans";
 
@@ -286,12 +286,10 @@ export class RateBudget {
 const rank = (waiter: Waiter) => (waiter.priority === "live" ? 0 : 1) * 1e12 + waiter.sequence;
 
 function cancelledWait(description: string): QiError {
-  return new QiError({
-    code: "CANCELLED",
-    message: `coingecko source: waiting for the rate budget of ${description} was cancelled`,
-    category: "SYSTEM",
-    retryable: false,
-  });
+  return qiError(
+    "CANCELLED",
+    `coingecko source: waiting for the rate budget of ${description} was cancelled`,
+  );
 }
 
 export interface BudgetRequest {

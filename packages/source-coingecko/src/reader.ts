@@ -5,7 +5,7 @@ import {
   type HealthStatus,
   type Logger,
   type OHLCVQuery,
-  QiError,
+  qiError,
   type ReadOptions,
   type RecordKind,
   type SourceBatch,
@@ -573,13 +573,11 @@ export class CoinGeckoReader {
     const windows = windowsFor(query.timeframe, paid);
     const width = candleWidth(query.timeframe);
     if (!width || windows.length === 0) {
-      throw new QiError({
-        code: "VALIDATION_FAILED",
-        message: `coingecko source: getOHLCV: CoinGecko has no ${JSON.stringify(query.timeframe)} candles on plan ${this.parts.plan}; use one of ${supportedTimeframes(paid).join(", ")}`,
-        category: "VALIDATION",
-        retryable: false,
-        context: { timeframe: query.timeframe, plan: this.parts.plan },
-      });
+      throw qiError(
+        "VALIDATION_FAILED",
+        `coingecko source: getOHLCV: CoinGecko has no ${JSON.stringify(query.timeframe)} candles on plan ${this.parts.plan}; use one of ${supportedTimeframes(paid).join(", ")}`,
+        { context: { timeframe: query.timeframe, plan: this.parts.plan } },
+      );
     }
     const now = this.now();
     const start = query.start?.getTime();

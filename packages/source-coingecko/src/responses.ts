@@ -1,4 +1,4 @@
-import { QiError } from "@qicore/core/adapter";
+import { qiError } from "@qicore/core/adapter";
 import { z } from "zod";
 
 // Shapes of the CoinGecko responses this source reads, after CoinGecko's OpenAPI
@@ -76,11 +76,9 @@ export function expectShape<T>(schema: z.ZodType<T>, body: unknown, url: string)
     const path = issue.path.length > 0 ? issue.path.join(".") : "(body)";
     return `${path}: ${issue.message}`;
   });
-  throw new QiError({
-    code: "EXTERNAL_ERROR",
-    message: `coingecko source: GET ${url} returned JSON of an unexpected shape (${issues.join("; ")}${parsed.error.issues.length > 3 ? "; …" : ""})`,
-    category: "EXTERNAL",
-    retryable: false,
-    context: { url, issues },
-  });
+  throw qiError(
+    "EXTERNAL_ERROR",
+    `coingecko source: GET ${url} returned JSON of an unexpected shape (${issues.join("; ")}${parsed.error.issues.length > 3 ? "; …" : ""})`,
+    { context: { url, issues } },
+  );
 }

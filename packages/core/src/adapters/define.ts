@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { locateProblems } from "../config/problems";
 import type { ConfigProblem } from "../config/types";
 import { parseConfig } from "../config/zod-problems";
-import { QiError } from "../errors/qi-error";
+import { type QiError, qiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
 import type { AdapterDefinition, SourceDefinition, TargetDefinition } from "./types";
 
@@ -55,11 +55,7 @@ export function parseAdapterConfig<Config>(
   const problems = locateProblems(parsed.problems, undefined, undefined);
   const listed = problems.map((problem) => `${problem.path || "(options)"}: ${problem.message}`).join("; ");
   return err(
-    new QiError({
-      code: "CONFIG_INVALID",
-      message: `${definition.role} "${definition.name}": invalid options: ${listed}`,
-      category: "VALIDATION",
-      retryable: false,
+    qiError("CONFIG_INVALID", `${definition.role} "${definition.name}": invalid options: ${listed}`, {
       context: { adapter: definition.name, problems },
     }) as QiError & { context: { problems: ConfigProblem[] } },
   );

@@ -164,7 +164,10 @@ interface AdapterDefinitionBase<Config> {
   description?: string;
   /** The adapter contract version implemented (ADAPTER_CONTRACT_VERSION). */
   contractVersion: number;
-  /** Semver range of @qicore/core the adapter works with, e.g. `^0.1.0`. */
+  /**
+   * Semver range of @qicore/core the adapter was built for, e.g. `^0.1.0`. While the core is
+   * 0.x, later 0.x minors are accepted too: the contract version is what guards breaking changes.
+   */
   coreVersion: string;
   /** Validates the `config` block of a pipeline file; its JSON Schema completes pipeline files in editors. */
   configSchema: z.ZodType<Config>;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { defineTarget } from "../adapters/define";
 import { ADAPTER_CONTRACT_VERSION, type DeadLetter, type RecordFailure } from "../adapters/types";
 import { type MarketRecord, RECORD_KIND_DEFINITIONS, RECORD_KINDS, type RecordKind } from "../dsl/kinds";
-import { QiError } from "../errors/qi-error";
+import { qiError } from "../errors/qi-error";
 
 /**
  * What a memory target holds. Records are kept by primary key, like a database
@@ -105,20 +105,10 @@ export const memoryTarget = defineTarget({
         if (config.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, config.latencyMs));
         if (config.failAlways || failuresLeft > 0) {
           failuresLeft--;
-          throw new QiError({
-            code: "NETWORK_ERROR",
-            message: "memory target: simulated outage",
-            category: "NETWORK",
-            retryable: true,
-          });
+          throw qiError("NETWORK_ERROR", "memory target: simulated outage");
         }
         if (config.refuseAll) {
-          throw new QiError({
-            code: "WRITE_FAILED",
-            message: "memory target: refuses every batch",
-            category: "VALIDATION",
-            retryable: false,
-          });
+          throw qiError("WRITE_FAILED", "memory target: refuses every batch", { category: "VALIDATION" });
         }
         const failures: RecordFailure[] = [];
         const map = store.records[kind];
@@ -128,11 +118,8 @@ export const memoryTarget = defineTarget({
           if (coinId !== undefined && rejected.has(coinId)) {
             failures.push({
               index,
-              error: new QiError({
-                code: "WRITE_FAILED",
-                message: `memory target refuses coin ${coinId}`,
+              error: qiError("WRITE_FAILED", `memory target refuses coin ${coinId}`, {
                 category: "VALIDATION",
-                retryable: false,
               }),
             });
             continue;
@@ -144,12 +131,7 @@ export const memoryTarget = defineTarget({
       },
       async writeDeadLetters(letters) {
         if (config.failAlways) {
-          throw new QiError({
-            code: "NETWORK_ERROR",
-            message: "memory target: simulated outage",
-            category: "NETWORK",
-            retryable: true,
-          });
+          throw qiError("NETWORK_ERROR", "memory target: simulated outage");
         }
         store.deadLetters.push(...letters);
       },

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { AdapterDefinition } from "../adapters/types";
-import { type AdapterRegistry, type AdapterRole, defaultRegistry } from "../registry/registry";
+import { type AdapterRegistry, defaultRegistry } from "../registry/registry";
 import { pipelineFileSchema } from "./schema";
 
 type JsonSchema = { [key: string]: JsonValue };

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { QiError } from "../errors/qi-error";
+import { type QiError, qiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
 import { canonicalRecord } from "./canonical";
 import { RECORD_KIND_DEFINITIONS, type RecordKind, type RecordOfKind } from "./kinds";
@@ -62,11 +62,7 @@ function validateWithSchema<K extends RecordKind>(kind: K, input: unknown): Resu
   if (parsed.success) return ok(parsed.data as RecordOfKind[K]);
   const issues = issuesOf(parsed.error);
   return err(
-    new QiError({
-      code: "VALIDATION_FAILED",
-      message: `invalid ${kind} record: ${describeIssues(issues)}`,
-      category: "VALIDATION",
-      retryable: false,
+    qiError("VALIDATION_FAILED", `invalid ${kind} record: ${describeIssues(issues)}`, {
       context: { kind, issues },
     }),
   );

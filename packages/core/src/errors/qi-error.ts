@@ -100,18 +100,58 @@ function defaultRetryable(category: ErrorCategory): boolean {
   return category === "NETWORK";
 }
 
-/** Shorthand constructor. */
+/** The category each core code belongs to, so building a core error takes its code and message. */
+export const CORE_ERROR_CATEGORIES: Readonly<Record<CoreErrorCode, ErrorCategory>> = {
+  VALIDATION_FAILED: "VALIDATION",
+  CONFIG_INVALID: "VALIDATION",
+  CONFIG_NOT_FOUND: "VALIDATION",
+  ADAPTER_NOT_FOUND: "VALIDATION",
+  ADAPTER_INVALID: "VALIDATION",
+  ADAPTER_INCOMPATIBLE: "VALIDATION",
+  CAPABILITY_MISSING: "BUSINESS",
+  NOT_CONNECTED: "SYSTEM",
+  TIMEOUT: "NETWORK",
+  NETWORK_ERROR: "NETWORK",
+  EXTERNAL_ERROR: "EXTERNAL",
+  RATE_LIMITED: "EXTERNAL",
+  WRITE_FAILED: "EXTERNAL",
+  READ_FAILED: "EXTERNAL",
+  STATE_STORE_FAILED: "SYSTEM",
+  RETRIES_EXHAUSTED: "EXTERNAL",
+  CANCELLED: "SYSTEM",
+  INTERNAL: "SYSTEM",
+};
+
+type ErrorExtras = Omit<QiErrorOptions, "code" | "message" | "category">;
+
+/**
+ * Builds an error from its code: a core code brings its category (and with it whether it is
+ * retryable: NETWORK errors are), any other code names its category.
+ *
+ *     qiError("CONFIG_INVALID", `unknown key "${key}"`, { context: { key } })
+ *     qiError("COINGECKO_WRONG_PLAN", message, { category: "SECURITY" })
+ */
+export function qiError(
+  code: CoreErrorCode,
+  message: string,
+  options?: ErrorExtras & { category?: ErrorCategory },
+): QiError;
 export function qiError(
   code: ErrorCode,
   message: string,
-  category: ErrorCategory,
-  extra: Omit<QiErrorOptions, "code" | "message" | "category"> = {},
+  options: ErrorExtras & { category: ErrorCategory },
+): QiError;
+export function qiError(
+  code: ErrorCode,
+  message: string,
+  options: ErrorExtras & { category?: ErrorCategory } = {},
 ): QiError {
-  return new QiError({ code, message, category, ...extra });
+  const category = options.category ?? CORE_ERROR_CATEGORIES[code as CoreErrorCode] ?? "SYSTEM";
+  return new QiError({ ...options, code, message, category });
 }
 
 export const validationError = (message: string, context?: Record<string, unknown>) =>
-  new QiError({ code: "VALIDATION_FAILED", message, category: "VALIDATION", retryable: false, context });
+  qiError("VALIDATION_FAILED", message, { context });
 
 /**
  * Turns anything thrown into a QiError. Node's network errors become retryable

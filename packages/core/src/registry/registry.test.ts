@@ -6,6 +6,7 @@ import { z } from "zod";
 import { defineTarget } from "../adapters/define";
 import { ADAPTER_CONTRACT_VERSION } from "../adapters/types";
 import { createRegistry, defaultRegistry } from "./registry";
+import { coreSatisfies } from "./shape";
 
 const target = defineTarget({
   name: "sink",
@@ -86,6 +87,16 @@ describe("AdapterRegistry", () => {
     expect(futureCore.ok ? "" : futureCore.error.message).toMatch(
       /supports @qicore\/core \^7\.0\.0, but 0\.1\.0 is installed/,
     );
+  });
+
+  it("keeps an adapter built for ^0.1.0 working on later 0.x cores, not on 1.0", () => {
+    expect(coreSatisfies("^0.1.0", "0.1.7")).toBe(true);
+    expect(coreSatisfies("^0.1.0", "0.2.0")).toBe(true);
+    expect(coreSatisfies("^0.1.0", "0.9.3")).toBe(true);
+    expect(coreSatisfies("^0.1.0", "1.0.0")).toBe(false);
+    expect(coreSatisfies("^0.3.0", "0.2.0")).toBe(false);
+    expect(coreSatisfies("^1.2.0", "1.9.0")).toBe(true);
+    expect(coreSatisfies("^1.2.0", "2.0.0")).toBe(false);
   });
 
   it("loads a third-party adapter by package name from the pipeline's folder", async () => {

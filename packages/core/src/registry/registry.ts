@@ -2,7 +2,7 @@ import { isAbsolute, resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { AdapterDefinition, SourceDefinition, TargetDefinition } from "../adapters/types";
 import { BUILTIN_ADAPTERS } from "../builtin/index";
-import { QiError } from "../errors/qi-error";
+import { type QiError, qiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
 import { findInstalledAdapterPackages, type InstalledAdapterPackage } from "./discover";
 import { describeImportFailure } from "./import-failure";
@@ -50,13 +50,11 @@ export class AdapterRegistry {
     const existing = this.adapters.get(key);
     if (existing && existing.definition !== definition && existing.definition.create !== definition.create) {
       return err(
-        new QiError({
-          code: "ADAPTER_INVALID",
-          message: `a ${definition.role} named "${definition.name}" is already registered (${existing.origin})`,
-          category: "VALIDATION",
-          retryable: false,
-          context: { adapter: definition.name },
-        }),
+        qiError(
+          "ADAPTER_INVALID",
+          `a ${definition.role} named "${definition.name}" is already registered (${existing.origin})`,
+          { context: { adapter: definition.name } },
+        ),
       );
     }
     this.adapters.set(key, { definition, origin });
@@ -169,14 +167,11 @@ export class AdapterRegistry {
       module = (await import(resolveFrom(installed.name, searchDirs))) as Record<string, unknown>;
     } catch (thrown) {
       return err(
-        new QiError({
-          code: "ADAPTER_INVALID",
-          message: `package ${installed.name} (${installed.dir}) declares QiCore adapters but importing it failed: ${(thrown as Error).message}`,
-          category: "VALIDATION",
-          retryable: false,
-          context: { package: installed.name },
-          cause: thrown,
-        }),
+        qiError(
+          "ADAPTER_INVALID",
+          `package ${installed.name} (${installed.dir}) declares QiCore adapters but importing it failed: ${(thrown as Error).message}`,
+          { context: { package: installed.name }, cause: thrown },
+        ),
       );
     }
     const provided: { role: AdapterRole; name: string }[] = [];
@@ -210,13 +205,11 @@ export class AdapterRegistry {
     } catch (thrown) {
       if (thrown instanceof TypeScriptLoaderMissing) {
         return err(
-          new QiError({
-            code: "ADAPTER_INVALID",
-            message: `${role} adapter "${type}" is a TypeScript file: install tsx in your project (${installCommand(searchDirs[0])} -D tsx) or compile the adapter to .js`,
-            category: "VALIDATION",
-            retryable: false,
-            context: { role, type },
-          }),
+          qiError(
+            "ADAPTER_INVALID",
+            `${role} adapter "${type}" is a TypeScript file: install tsx in your project (${installCommand(searchDirs[0])} -D tsx) or compile the adapter to .js`,
+            { context: { role, type } },
+          ),
         );
       }
       const failure = describeImportFailure(thrown, specifier);
@@ -227,11 +220,8 @@ export class AdapterRegistry {
         ? `${role} adapter "${type}": ${origin} could not be found. ${this.availableText(role)}`
         : `${role} adapter "${type}": importing ${origin} failed: ${failure.reason}`;
       return err(
-        new QiError({
-          code: failure.missingItself ? "ADAPTER_NOT_FOUND" : "ADAPTER_INVALID",
-          message,
+        qiError(failure.missingItself ? "ADAPTER_NOT_FOUND" : "ADAPTER_INVALID", message, {
           category: "VALIDATION",
-          retryable: false,
           context: { role, type, ...(failure.location ? { location: failure.location } : {}) },
           cause: thrown,
         }),
@@ -251,13 +241,11 @@ export class AdapterRegistry {
       const problem = checkAdapter(first, origin);
       return err(
         problem ??
-          new QiError({
-            code: "ADAPTER_INVALID",
-            message: `${origin} exports no ${role} adapter (it exports ${candidates.map((c) => `${c.role} "${c.name}"`).join(", ") || "nothing adapter-shaped"})`,
-            category: "VALIDATION",
-            retryable: false,
-            context: { role, type },
-          }),
+          qiError(
+            "ADAPTER_INVALID",
+            `${origin} exports no ${role} adapter (it exports ${candidates.map((c) => `${c.role} "${c.name}"`).join(", ") || "nothing adapter-shaped"})`,
+            { context: { role, type } },
+          ),
       );
     }
     const problem = checkAdapter(chosen, origin);
@@ -271,13 +259,11 @@ export class AdapterRegistry {
     const broken = unloadable
       .map((entry) => ` (installed but not loadable: ${entry.error.message})`)
       .join("");
-    return new QiError({
-      code: "ADAPTER_NOT_FOUND",
-      message: `unknown ${role} type "${type}". ${this.availableText(role)}${broken}`,
-      category: "VALIDATION",
-      retryable: false,
-      context: { role, type, available: this.list(role).map((adapter) => adapter.name) },
-    });
+    return qiError(
+      "ADAPTER_NOT_FOUND",
+      `unknown ${role} type "${type}". ${this.availableText(role)}${broken}`,
+      { context: { role, type, available: this.list(role).map((adapter) => adapter.name) } },
+    );
   }
 
   private availableText(role: AdapterRole): string {

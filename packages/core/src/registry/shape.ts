@@ -1,7 +1,7 @@
 import semver from "semver";
 import { ADAPTER_CONTRACT_VERSION, type AdapterDefinition } from "../adapters/types";
 import { RECORD_KINDS } from "../dsl/kinds";
-import { QiError } from "../errors/qi-error";
+import { type QiError, qiError } from "../errors/qi-error";
 import { CORE_VERSION } from "../version";
 
 /** Problems with a value that claims to be an adapter definition (empty when it is one). */
@@ -33,6 +33,22 @@ export function adapterShapeProblems(candidate: unknown): string[] {
   return problems;
 }
 
+/**
+ * Whether a core version meets an adapter's `coreVersion` range. Breaking changes of the
+ * contract change ADAPTER_CONTRACT_VERSION, which is checked separately; so while the core is
+ * 0.x, an adapter built for `^0.1.0` keeps working with 0.2, 0.3 ... (a caret range alone would
+ * refuse every new 0.x minor), and is refused by 1.0.
+ */
+export function coreSatisfies(range: string, coreVersion: string): boolean {
+  if (semver.satisfies(coreVersion, range, { includePrerelease: true })) return true;
+  const lowest = semver.minVersion(range);
+  return (
+    lowest !== null &&
+    lowest.major === 0 &&
+    semver.satisfies(coreVersion, `>=${lowest.version} <1.0.0`, { includePrerelease: true })
+  );
+}
+
 export function isAdapterDefinition(candidate: unknown): candidate is AdapterDefinition {
   return adapterShapeProblems(candidate).length === 0;
 }
@@ -41,32 +57,24 @@ export function isAdapterDefinition(candidate: unknown): candidate is AdapterDef
 export function checkAdapter(candidate: unknown, origin: string): QiError | null {
   const problems = adapterShapeProblems(candidate);
   if (problems.length > 0) {
-    return new QiError({
-      code: "ADAPTER_INVALID",
-      message: `${origin} is not a QiCore adapter: ${problems.join("; ")}`,
-      category: "VALIDATION",
-      retryable: false,
+    return qiError("ADAPTER_INVALID", `${origin} is not a QiCore adapter: ${problems.join("; ")}`, {
       context: { origin, problems },
     });
   }
   const definition = candidate as AdapterDefinition;
   if (definition.contractVersion !== ADAPTER_CONTRACT_VERSION) {
-    return new QiError({
-      code: "ADAPTER_INCOMPATIBLE",
-      message: `adapter "${definition.name}" (${origin}) implements adapter contract v${definition.contractVersion}, this core implements v${ADAPTER_CONTRACT_VERSION}; install a version of the adapter built for this core`,
-      category: "VALIDATION",
-      retryable: false,
-      context: { adapter: definition.name, contractVersion: definition.contractVersion },
-    });
+    return qiError(
+      "ADAPTER_INCOMPATIBLE",
+      `adapter "${definition.name}" (${origin}) implements adapter contract v${definition.contractVersion}, this core implements v${ADAPTER_CONTRACT_VERSION}; install a version of the adapter built for this core`,
+      { context: { adapter: definition.name, contractVersion: definition.contractVersion } },
+    );
   }
-  if (!semver.satisfies(CORE_VERSION, definition.coreVersion, { includePrerelease: true })) {
-    return new QiError({
-      code: "ADAPTER_INCOMPATIBLE",
-      message: `adapter "${definition.name}" (${origin}) supports @qicore/core ${definition.coreVersion}, but ${CORE_VERSION} is installed`,
-      category: "VALIDATION",
-      retryable: false,
-      context: { adapter: definition.name, coreVersion: definition.coreVersion, installed: CORE_VERSION },
-    });
+  if (!coreSatisfies(definition.coreVersion, CORE_VERSION)) {
+    return qiError(
+      "ADAPTER_INCOMPATIBLE",
+      `adapter "${definition.name}" (${origin}) supports @qicore/core ${definition.coreVersion}, but ${CORE_VERSION} is installed`,
+      { context: { adapter: definition.name, coreVersion: definition.coreVersion, installed: CORE_VERSION } },
+    );
   }
   return null;
 }

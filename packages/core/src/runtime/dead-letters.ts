@@ -1,7 +1,7 @@
 import { appendFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { DeadLetter } from "../adapters/types";
-import { QiError, toQiError } from "../errors/qi-error";
+import { QiError, qiError, toQiError } from "../errors/qi-error";
 import type { Target } from "./target";
 
 /** Where records that cannot be delivered end up, with the reason. */
@@ -48,27 +48,25 @@ export function deadLetterFor(
   error: unknown,
   where: { sourceId: string; targetId?: string; origin?: Record<string, unknown>; attempts?: number },
 ): DeadLetter {
-  const qiError = QiError.isInstance(error) ? error : toQiError(error);
+  const failure = QiError.isInstance(error) ? error : toQiError(error);
   return {
     kind,
     record,
-    reason: { code: qiError.code, message: qiError.message, category: qiError.category },
+    reason: { code: failure.code, message: failure.message, category: failure.category },
     sourceId: where.sourceId,
     ...(where.targetId ? { targetId: where.targetId } : {}),
     ...(where.origin ? { origin: where.origin } : {}),
     failedAt: new Date().toISOString(),
-    attempts: where.attempts ?? (typeof qiError.context.attempts === "number" ? qiError.context.attempts : 1),
+    attempts: where.attempts ?? (typeof failure.context.attempts === "number" ? failure.context.attempts : 1),
   };
 }
 
 /** The run's error when the dead-letter destination itself fails: undeliverable records could not be kept. */
 export function deadLetterFailure(sink: DeadLetterSink | undefined, thrown: unknown): QiError {
   const cause = toQiError(thrown);
-  return new QiError({
-    code: "WRITE_FAILED",
-    message: `dead-letter destination ${sink?.description ?? ""} failed, so undeliverable records cannot be kept: ${cause.message}`,
-    category: "SYSTEM",
-    retryable: false,
-    cause,
-  });
+  return qiError(
+    "WRITE_FAILED",
+    `dead-letter destination ${sink?.description ?? ""} failed, so undeliverable records cannot be kept: ${cause.message}`,
+    { category: "SYSTEM", cause },
+  );
 }

@@ -1,7 +1,7 @@
 import { resolve as resolvePath } from "node:path";
 import type { StateStore } from "../adapters/types";
 import type { ResolvedPipeline } from "../config/types";
-import { QiError } from "../errors/qi-error";
+import { type QiError, qiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
 import { type DeadLetterSink, FileDeadLetterSink, TargetDeadLetterSink } from "./dead-letters";
 import { FileStateStore } from "./state-store";
@@ -65,5 +65,5 @@ export function describeDeliveryConfig(config: ResolvedPipeline): {
 }
 
 function configBug(message: string): QiError {
-  return new QiError({ code: "CONFIG_INVALID", message, category: "VALIDATION", retryable: false });
+  return qiError("CONFIG_INVALID", message);
 }

@@ -1,4 +1,4 @@
-import { QiError, toQiError } from "../errors/qi-error";
+import { type QiError, qiError, toQiError } from "../errors/qi-error";
 
 /**
  * How the runtime retries a retryable failure. The runtime is the one owner of retries:
@@ -95,9 +95,7 @@ function aborted(signal: AbortSignal | undefined): boolean {
 }
 
 function abandoned(error: QiError, attempts: number): QiError {
-  return new QiError({
-    code: "CANCELLED",
-    message: `retries given up while stopping: ${error.message}`,
+  return qiError("CANCELLED", `retries given up while stopping: ${error.message}`, {
     category: error.category,
     retryable: false,
     context: { ...error.context, attempts, failure: error.code },
@@ -116,14 +114,16 @@ export function retriesExhausted(
     policy.maxAttempts !== undefined && attempts >= policy.maxAttempts
       ? `maxAttempts ${policy.maxAttempts}`
       : `maxElapsed ${Math.round((policy.maxElapsedMs ?? 0) / 1000)} s`;
-  return new QiError({
-    code: "RETRIES_EXHAUSTED",
-    message: `${error.message} (still failing after ${attempts} attempts over ${(elapsedMs / 1000).toFixed(1)} s; delivery.retry ${bound})`,
-    category: error.category,
-    retryable: false,
-    context: { ...error.context, attempts, elapsedMs, failure: error.code },
-    cause: error,
-  });
+  return qiError(
+    "RETRIES_EXHAUSTED",
+    `${error.message} (still failing after ${attempts} attempts over ${(elapsedMs / 1000).toFixed(1)} s; delivery.retry ${bound})`,
+    {
+      category: error.category,
+      retryable: false,
+      context: { ...error.context, attempts, elapsedMs, failure: error.code },
+      cause: error,
+    },
+  );
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
@@ -140,5 +140,4 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
-export const cancelledError = (what: string) =>
-  new QiError({ code: "CANCELLED", message: `${what} was cancelled`, category: "SYSTEM", retryable: false });
+export const cancelledError = (what: string) => qiError("CANCELLED", `${what} was cancelled`);

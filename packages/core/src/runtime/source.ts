@@ -11,7 +11,7 @@ import type {
 import type { RecordKind, RecordOfKind } from "../dsl/kinds";
 import type { CryptoMarketAnalytics, CryptoOHLCV, CryptoPrice } from "../dsl/records";
 import { describeIssues, validateRecord, validateRecords } from "../dsl/validate";
-import { QiError, toQiError } from "../errors/qi-error";
+import { type QiError, qiError, toQiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
 import type { OutageTracker } from "./outages";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry";
@@ -78,7 +78,7 @@ export class Source extends WrappedAdapter<SourceHandlers> {
     return this.call("commit", async () => this.handlers.commit?.(checkpoint));
   }
 
-  // The seeds' reader DSL.
+  // The reader DSL: market data on demand, validated like streamed records.
 
   async getCurrentPrice(coinId: string): Promise<Result<CryptoPrice, QiError>> {
     const prices = await this.getCurrentPrices([coinId]);
@@ -87,11 +87,8 @@ export class Source extends WrappedAdapter<SourceHandlers> {
     return price
       ? ok(price)
       : err(
-          new QiError({
-            code: "READ_FAILED",
-            message: `source "${this.id}" (${this.name}) returned no price for "${coinId}"`,
+          qiError("READ_FAILED", `source "${this.id}" (${this.name}) returned no price for "${coinId}"`, {
             category: "BUSINESS",
-            retryable: false,
             context: { coinId },
           }),
         );
@@ -109,12 +106,10 @@ export class Source extends WrappedAdapter<SourceHandlers> {
     if (range.start.getTime() > range.end.getTime()) {
       return Promise.resolve(
         err(
-          new QiError({
-            code: "VALIDATION_FAILED",
-            message: `getPriceHistory: start (${range.start.toISOString()}) is after end (${range.end.toISOString()})`,
-            category: "VALIDATION",
-            retryable: false,
-          }),
+          qiError(
+            "VALIDATION_FAILED",
+            `getPriceHistory: start (${range.start.toISOString()}) is after end (${range.end.toISOString()})`,
+          ),
         ),
       );
     }
@@ -149,14 +144,11 @@ export class Source extends WrappedAdapter<SourceHandlers> {
 
   private invalidData(operation: string, cause: QiError, count = 1): QiError {
     const issues = (cause.context.issues as { path: string; message: string }[] | undefined) ?? [];
-    return new QiError({
-      code: "EXTERNAL_ERROR",
-      message: `source "${this.id}" (${this.name}) ${operation} returned ${count} invalid record(s): ${describeIssues(issues) || cause.message}`,
-      category: "EXTERNAL",
-      retryable: false,
-      context: { adapter: this.name, id: this.id, operation, ...cause.context },
-      cause,
-    });
+    return qiError(
+      "EXTERNAL_ERROR",
+      `source "${this.id}" (${this.name}) ${operation} returned ${count} invalid record(s): ${describeIssues(issues) || cause.message}`,
+      { context: { adapter: this.name, id: this.id, operation, ...cause.context }, cause },
+    );
   }
 
   private async withRetries<T>(

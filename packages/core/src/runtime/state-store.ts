@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Checkpoint, StateStore } from "../adapters/types";
-import { QiError } from "../errors/qi-error";
+import { qiError } from "../errors/qi-error";
 
 /**
  * Keeps checkpoints in a local JSON file, written atomically (temporary file, then
@@ -36,13 +36,11 @@ export class FileStateStore implements StateStore {
       this.state = JSON.parse(await readFile(this.path, "utf8")) as Record<string, Checkpoint>;
     } catch (thrown) {
       if ((thrown as { code?: string }).code !== "ENOENT") {
-        throw new QiError({
-          code: "STATE_STORE_FAILED",
-          message: `cannot read the state file ${this.path}: ${(thrown as Error).message}`,
-          category: "SYSTEM",
-          retryable: false,
-          cause: thrown,
-        });
+        throw qiError(
+          "STATE_STORE_FAILED",
+          `cannot read the state file ${this.path}: ${(thrown as Error).message}`,
+          { cause: thrown },
+        );
       }
       this.state = {};
     }

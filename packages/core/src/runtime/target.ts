@@ -158,7 +158,7 @@ export class Target extends WrappedAdapter<TargetHandlers> {
     );
   }
 
-  // The seeds' writer DSL: validate inputs, write the valid ones, report the rest.
+  // The writer DSL: validate inputs, write the valid ones, report the rest.
 
   publishPrice(price: CryptoPriceInput): Promise<Result<void, QiError>> {
     return this.publishOne("price", price);

@@ -1,5 +1,5 @@
 import type { AdapterContext, HealthStatus } from "../adapters/types";
-import { QiError, toQiError } from "../errors/qi-error";
+import { type QiError, qiError, toQiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
 import type { OutageTracker } from "./outages";
 import type { RetryHooks } from "./retry";
@@ -99,21 +99,14 @@ export abstract class WrappedAdapter<Handlers extends LifecycleHandlers> {
 }
 
 export function capabilityMissing(id: string, name: string, what: string): QiError {
-  return new QiError({
-    code: "CAPABILITY_MISSING",
-    message: `"${id}" (${name}) does not support ${what}`,
-    category: "BUSINESS",
-    retryable: false,
+  return qiError("CAPABILITY_MISSING", `"${id}" (${name}) does not support ${what}`, {
     context: { adapter: name, id },
   });
 }
 
 export function adapterBug(name: string, what: string): QiError {
-  return new QiError({
-    code: "ADAPTER_INVALID",
-    message: `adapter "${name}": ${what}`,
+  return qiError("ADAPTER_INVALID", `adapter "${name}": ${what}`, {
     category: "SYSTEM",
-    retryable: false,
     context: { adapter: name },
   });
 }

@@ -1,5 +1,5 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { AGGREGATE_EXCHANGE, QiError } from "@qicore/core";
+import { AGGREGATE_EXCHANGE, type QiError, qiError } from "@qicore/core";
 import type { TimescaleReader } from "@qicore/target-timescale";
 import { z } from "zod";
 import {
@@ -58,13 +58,11 @@ export function registerMarketDataTools(server: McpServer, access: PipelineAcces
       const missing = unique.filter((coin) => !found.has(coin));
       if (prices.value.length === 0) {
         return failure(
-          new QiError({
-            code: "UNKNOWN_COIN",
-            message: `source "${chosen.value}" has no price for ${missing.map((coin) => `"${coin}"`).join(", ")}: check the coin ids (CoinGecko ids such as bitcoin, ethereum)`,
-            category: "BUSINESS",
-            retryable: false,
-            context: { coins: missing },
-          }),
+          qiError(
+            "UNKNOWN_COIN",
+            `source "${chosen.value}" has no price for ${missing.map((coin) => `"${coin}"`).join(", ")}: check the coin ids (CoinGecko ids such as bitcoin, ethereum)`,
+            { category: "BUSINESS", context: { coins: missing } },
+          ),
         );
       }
       return success({ source: chosen.value, prices: prices.value, missing });
@@ -248,25 +246,21 @@ async function chooseSource(
     if (id !== undefined) {
       return {
         ok: false,
-        error: new QiError({
-          code: "CAPABILITY_MISSING",
-          message: `source "${id}" (${created.value.name}) cannot give current prices (it has no getCurrentPrices)`,
-          category: "BUSINESS",
-          retryable: false,
-          context: { source: id },
-        }),
+        error: qiError(
+          "CAPABILITY_MISSING",
+          `source "${id}" (${created.value.name}) cannot give current prices (it has no getCurrentPrices)`,
+          { context: { source: id } },
+        ),
       };
     }
   }
   const listed = access.config.sources.map((spec) => `"${spec.id}" (${spec.definition.name})`).join(", ");
   return {
     ok: false,
-    error: new QiError({
-      code: "CAPABILITY_MISSING",
-      message: `no source of pipeline "${access.config.name}" can give current prices; its sources: ${listed || "none"}`,
-      category: "BUSINESS",
-      retryable: false,
-    }),
+    error: qiError(
+      "CAPABILITY_MISSING",
+      `no source of pipeline "${access.config.name}" can give current prices; its sources: ${listed || "none"}`,
+    ),
   };
 }
 
@@ -281,11 +275,9 @@ async function unknownCoin(
   if (latest.value.length > 0) return undefined;
   const known = await reader.getLatestPrices(undefined, { limit: 100 });
   const coins = known.ok ? [...new Set(known.value.map((price) => price.coinId))].slice(0, 20) : [];
-  return new QiError({
-    code: "UNKNOWN_COIN",
-    message: `no prices are stored for coin "${coin}" in target "${targetId}"; coins with data: ${coins.join(", ") || "none yet"}`,
-    category: "BUSINESS",
-    retryable: false,
-    context: { coin, target: targetId, knownCoins: coins },
-  });
+  return qiError(
+    "UNKNOWN_COIN",
+    `no prices are stored for coin "${coin}" in target "${targetId}"; coins with data: ${coins.join(", ") || "none yet"}`,
+    { category: "BUSINESS", context: { coin, target: targetId, knownCoins: coins } },
+  );
 }

@@ -4,7 +4,7 @@ import {
   type CryptoPrice,
   describeIssues,
   type FieldIssue,
-  QiError,
+  qiError,
   type RecordKind,
   redactSecrets,
   validateRecords,
@@ -85,12 +85,10 @@ async function store(
     });
     const more = invalid.length - listed.length;
     return failure(
-      new QiError({
-        code: "VALIDATION_FAILED",
-        message: `${invalid.length} of ${inputs.length} ${kind} record(s) are invalid, nothing was written: ${listed.join("; ")}${more > 0 ? `; and ${more} more` : ""}`,
-        category: "VALIDATION",
-        retryable: false,
-      }),
+      qiError(
+        "VALIDATION_FAILED",
+        `${invalid.length} of ${inputs.length} ${kind} record(s) are invalid, nothing was written: ${listed.join("; ")}${more > 0 ? `; and ${more} more` : ""}`,
+      ),
     );
   }
   const specs = access.config.targets.filter((spec) =>
@@ -104,24 +102,12 @@ async function store(
         ? `target "${id}" (${spec.definition.name}) does not take ${kind} records`
         : undefined;
     if (problem) {
-      return failure(
-        new QiError({
-          code: "VALIDATION_FAILED",
-          message: problem,
-          category: "VALIDATION",
-          retryable: false,
-        }),
-      );
+      return failure(qiError("VALIDATION_FAILED", problem));
     }
   }
   if (specs.length === 0) {
     return failure(
-      new QiError({
-        code: "CAPABILITY_MISSING",
-        message: `no target of pipeline "${access.config.name}" takes ${kind} records`,
-        category: "BUSINESS",
-        retryable: false,
-      }),
+      qiError("CAPABILITY_MISSING", `no target of pipeline "${access.config.name}" takes ${kind} records`),
     );
   }
   const results: z.infer<typeof writeReport>[] = [];
@@ -150,12 +136,11 @@ async function store(
   }
   if (results.every((result) => result.error !== undefined)) {
     return failure(
-      new QiError({
-        code: "WRITE_FAILED",
-        message: `no target wrote the ${kind} records: ${results.map((result) => `"${result.target}": ${result.error}`).join("; ")}`,
-        category: "EXTERNAL",
-        retryable: true,
-      }),
+      qiError(
+        "WRITE_FAILED",
+        `no target wrote the ${kind} records: ${results.map((result) => `"${result.target}": ${result.error}`).join("; ")}`,
+        { retryable: true },
+      ),
     );
   }
   return success({ kind, records: valid.length, results });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { QiError } from "../../errors/qi-error";
+import { type QiError, qiError } from "../../errors/qi-error";
 import { RECORD_KIND_DEFINITIONS, RECORD_KINDS, type RecordKind } from "../kinds";
 import { type TableModel, tableModel } from "../table-model";
 
@@ -109,13 +109,11 @@ export function generateTableSql(kind: RecordKind, options: SchemaSqlOptions = {
 /** `"name"`, after checking the name is a plain lowercase PostgreSQL identifier. */
 export function quoteIdentifier(name: string, what = "identifier"): string {
   if (!IDENTIFIER.test(name)) {
-    throw new QiError({
-      code: "VALIDATION_FAILED",
-      message: `invalid ${what} ${JSON.stringify(name)}: use 1 to 63 lowercase letters, digits or underscores, not starting with a digit`,
-      category: "VALIDATION",
-      retryable: false,
-      context: { [what]: name, pattern: IDENTIFIER.source },
-    });
+    throw qiError(
+      "VALIDATION_FAILED",
+      `invalid ${what} ${JSON.stringify(name)}: use 1 to 63 lowercase letters, digits or underscores, not starting with a digit`,
+      { context: { [what]: name, pattern: IDENTIFIER.source } },
+    );
   }
   return `"${name}"`;
 }
@@ -155,13 +153,11 @@ function checkInterval(option: string, value: string): string {
 }
 
 function invalidOption(option: string, value: unknown, hint: string): QiError {
-  return new QiError({
-    code: "VALIDATION_FAILED",
-    message: `invalid SQL generator option ${option}: ${JSON.stringify(value)}; ${hint}`,
-    category: "VALIDATION",
-    retryable: false,
-    context: { option, value },
-  });
+  return qiError(
+    "VALIDATION_FAILED",
+    `invalid SQL generator option ${option}: ${JSON.stringify(value)}; ${hint}`,
+    { context: { option, value } },
+  );
 }
 
 function preludeStatements(options: ResolvedOptions): string[] {
@@ -236,13 +232,11 @@ function createIndex(index: TableModel["indexes"][number], table: string): strin
 // TimescaleDB enforces uniqueness per chunk, so a primary key without the time column is refused.
 function checkPrimaryKeyHasTime(model: TableModel): void {
   if (model.primaryKey.includes(model.timeColumn)) return;
-  throw new QiError({
-    code: "VALIDATION_FAILED",
-    message: `${model.table}: the primary key (${model.primaryKey.join(", ")}) must include the time column ${model.timeColumn} to make a hypertable`,
-    category: "VALIDATION",
-    retryable: false,
-    context: { table: model.table, primaryKey: model.primaryKey, timeColumn: model.timeColumn },
-  });
+  throw qiError(
+    "VALIDATION_FAILED",
+    `${model.table}: the primary key (${model.primaryKey.join(", ")}) must include the time column ${model.timeColumn} to make a hypertable`,
+    { context: { table: model.table, primaryKey: model.primaryKey, timeColumn: model.timeColumn } },
+  );
 }
 
 // Compressed chunks are grouped by the key columns other than time (one series per

@@ -1,5 +1,5 @@
 import { Document, isMap, isScalar } from "yaml";
-import { QiError } from "../../errors/qi-error";
+import { type QiError, qiError } from "../../errors/qi-error";
 import { RECORD_KIND_DEFINITIONS, RECORD_KINDS, type RecordKind } from "../kinds";
 import { recordSchemaId } from "./json-schema";
 
@@ -141,11 +141,7 @@ function checkPositive(option: string, value: number): void {
 }
 
 function invalidOption(option: string, value: unknown, hint: string): QiError {
-  return new QiError({
-    code: "VALIDATION_FAILED",
-    message: `invalid topic option ${option}: ${JSON.stringify(value)}; ${hint}`,
-    category: "VALIDATION",
-    retryable: false,
+  return qiError("VALIDATION_FAILED", `invalid topic option ${option}: ${JSON.stringify(value)}; ${hint}`, {
     context: { option, value },
   });
 }
