@@ -1,4 +1,4 @@
-import { createRegistry, defineTarget, Pipeline, type RecordKind, type TargetDefinition } from "@qicore/core";
+import { createRegistry, Pipeline } from "@qicore/core";
 import { MemoryStateStore, silentLogger } from "@qicore/core/testing";
 import { redpandaSource } from "@qicore/source-redpanda";
 import { redpandaTarget } from "@qicore/target-redpanda";
@@ -16,13 +16,6 @@ import { type ExchangeStandIn, startExchangeStandIn } from "./testing/stand-in";
 // decimals exact, each trade once, and the closed candles.
 
 /** The adapter with trade and quote among its kinds (the tables exist since schema version 5). */
-function withExchangeKinds(definition: TargetDefinition): TargetDefinition {
-  const kinds = [...new Set<RecordKind>([...definition.capabilities.kinds, "trade", "quote", "ohlcv"])];
-  return defineTarget({
-    ...definition,
-    capabilities: { ...definition.capabilities, kinds },
-  }) as TargetDefinition;
-}
 
 const run = Date.now().toString(36);
 const schema = `exchange_e2e_${run}`;
@@ -33,12 +26,7 @@ let ingest: Pipeline;
 let database: pg.Client;
 
 async function started(config: Parameters<typeof Pipeline.fromConfig>[0]): Promise<Pipeline> {
-  const registry = createRegistry(
-    createExchangeSource(),
-    withExchangeKinds(redpandaTarget as TargetDefinition),
-    redpandaSource,
-    withExchangeKinds(timescaleTarget as TargetDefinition),
-  );
+  const registry = createRegistry(createExchangeSource(), redpandaTarget, redpandaSource, timescaleTarget);
   const loaded = await Pipeline.fromConfig(config, {
     registry,
     logger: silentLogger,

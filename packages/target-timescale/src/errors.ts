@@ -1,4 +1,4 @@
-import { QiError, redactSecrets } from "@qicore/core/adapter";
+import { QiError, qiError, redactSecrets } from "@qicore/core/adapter";
 
 /** The adapter's name, as error messages and log lines give it. */
 export const ADAPTER_NAME = "timescale";
@@ -108,34 +108,25 @@ export function databaseError(
   const state = sqlState(error);
   const base = { ...context, ...(state ? { sqlState: state } : {}) };
   if (kind === "transient") {
-    return new QiError({
-      code: code ?? "NETWORK_ERROR",
-      message: `${ADAPTER_NAME}: ${action} failed (connection problem, may succeed later): ${describe(error)}`,
-      category: "NETWORK",
-      retryable: true,
-      context: base,
-      cause: error,
-    });
+    return qiError(
+      code ?? "NETWORK_ERROR",
+      `${ADAPTER_NAME}: ${action} failed (connection problem, may succeed later): ${describe(error)}`,
+      { category: "NETWORK", context: base, cause: error },
+    );
   }
   if (kind === "record") {
-    return new QiError({
-      code: code ?? "WRITE_FAILED",
-      message: `${ADAPTER_NAME}: the database refused the record while ${action}: ${describe(error)}`,
-      category: "VALIDATION",
-      retryable: false,
-      context: base,
-      cause: error,
-    });
+    return qiError(
+      code ?? "WRITE_FAILED",
+      `${ADAPTER_NAME}: the database refused the record while ${action}: ${describe(error)}`,
+      { category: "VALIDATION", context: base, cause: error },
+    );
   }
   // Class 28 (wrong password, no such role, pg_hba refusal) and 42501 (insufficient
   // privilege) are about credentials, not the database's health.
   const security = state !== undefined && (state.startsWith("28") || state === "42501");
-  return new QiError({
-    code: code ?? (security ? "AUTHENTICATION_FAILED" : "EXTERNAL_ERROR"),
-    message: `${ADAPTER_NAME}: ${action} failed: ${describe(error)}${security ? " (check the user, password and grants in connectionString)" : ""}`,
-    category: security ? "SECURITY" : "EXTERNAL",
-    retryable: false,
-    context: base,
-    cause: error,
-  });
+  return qiError(
+    code ?? (security ? "AUTHENTICATION_FAILED" : "EXTERNAL_ERROR"),
+    `${ADAPTER_NAME}: ${action} failed: ${describe(error)}${security ? " (check the user, password and grants in connectionString)" : ""}`,
+    { category: security ? "SECURITY" : "EXTERNAL", retryable: false, context: base, cause: error },
+  );
 }

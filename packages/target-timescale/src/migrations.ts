@@ -1,4 +1,10 @@
-import { type Logger, RECORD_KINDS, type SqlEdition, tableModel, tableStatements } from "@qicore/core/adapter";
+import {
+  type Logger,
+  RECORD_KINDS,
+  type SqlEdition,
+  tableModel,
+  tableStatements,
+} from "@qicore/core/adapter";
 import { type Database, inTransaction, qualifiedName, quoteIdentifier, type SqlSession } from "./database";
 import { describeEdition, detectEdition, type Edition, type TimescaleMode } from "./edition";
 import { databaseError } from "./errors";

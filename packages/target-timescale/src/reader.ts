@@ -7,7 +7,8 @@ import {
   err,
   type HealthStatus,
   ok,
-  QiError,
+  type QiError,
+  qiError,
   RECORD_KIND_DEFINITIONS,
   type RecordKind,
   type TableModel,
@@ -83,8 +84,8 @@ function kindQuery(kind: RecordKind, schema: string): KindQuery {
     const record: Record<string, unknown> = {};
     for (const entry of model.columns) {
       const value = row[entry.field];
-      // An optional field that cannot be null (a candle's coin id or base) is left out, as in the record written.
       if (value === null || value === undefined) {
+        // An optional field that cannot be null (a candle's coin id or base) is left out, as in the record written.
         if (!omitWhenNull.has(entry.field)) record[entry.field] = null;
       } else if (entry.valueType === "decimal") record[entry.field] = trimDecimal(String(value));
       else if (entry.valueType === "integer") record[entry.field] = Number(value);
@@ -96,13 +97,7 @@ function kindQuery(kind: RecordKind, schema: string): KindQuery {
 }
 
 function invalid(message: string, context: Record<string, unknown>): QiError {
-  return new QiError({
-    code: "VALIDATION_FAILED",
-    message: `${ADAPTER_NAME} reader: ${message}`,
-    category: "VALIDATION",
-    retryable: false,
-    context,
-  });
+  return qiError("VALIDATION_FAILED", `${ADAPTER_NAME} reader: ${message}`, { context });
 }
 
 function checkRange(start: Date, end: Date): QiError | undefined {
@@ -343,13 +338,11 @@ export function createReader(database: Database, settings: ReaderSettings): Time
       return run(`reading ${timeframe} candles of ${coinId} from a continuous aggregate`, async () => {
         if (!(await candleViewExists(timeframe))) {
           const found = await detect();
-          throw new QiError({
-            code: "CAPABILITY_MISSING",
-            message: `${ADAPTER_NAME} reader: there is no ${candleViewName(timeframe)} continuous aggregate in schema ${schema}: ${describeEdition(found)}; continuous aggregates need the Timescale License edition and candles.enabled. aggregateCandles() computes candles on any database.`,
-            category: "VALIDATION",
-            retryable: false,
-            context: { schema, timeframe, edition: found.name },
-          });
+          throw qiError(
+            "CAPABILITY_MISSING",
+            `${ADAPTER_NAME} reader: there is no ${candleViewName(timeframe)} continuous aggregate in schema ${schema}: ${describeEdition(found)}; continuous aggregates need the Timescale License edition and candles.enabled. aggregateCandles() computes candles on any database.`,
+            { category: "VALIDATION", context: { schema, timeframe, edition: found.name } },
+          );
         }
         return readCandleView(
           coinId,

@@ -4,7 +4,7 @@ import {
   type HealthStatus,
   type Logger,
   type MarketRecord,
-  QiError,
+  qiError,
   type RecordKind,
   type StateStore,
   silentLogger,
@@ -45,11 +45,7 @@ export function parseTimescaleConfig(options: unknown): TimescaleConfig {
   const problems = parsed.error.issues.map(
     (issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`,
   );
-  throw new QiError({
-    code: "CONFIG_INVALID",
-    message: `${ADAPTER_NAME}: invalid options: ${problems.join("; ")}`,
-    category: "VALIDATION",
-    retryable: false,
+  throw qiError("CONFIG_INVALID", `${ADAPTER_NAME}: invalid options: ${problems.join("; ")}`, {
     context: { problems },
   });
 }
@@ -225,7 +221,7 @@ export const timescaleTarget = defineTarget({
   contractVersion: ADAPTER_CONTRACT_VERSION,
   coreVersion: "^0.1.0",
   configSchema: timescaleConfigSchema,
-  capabilities: { kinds: ["price", "ohlcv", "analytics"], idempotent: true, deadLetter: false },
+  capabilities: { kinds: ["price", "ohlcv", "analytics", "trade", "quote"], idempotent: true, deadLetter: false },
   create(config, context) {
     return buildTarget(
       config,

@@ -87,7 +87,7 @@ export interface CompressionStats {
 }
 
 /**
- * The query side: what the seeds' TimescaleClient offered, each method returning a
+ * The query side of a TimescaleDB store, each method returning a
  * Result, each bounded by a row limit. Decimals come back as exact decimal strings
  * without trailing zeros (`"100"`, `"12345678901.12345678"`), times as ISO-8601 UTC.
  */
