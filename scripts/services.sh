@@ -7,8 +7,10 @@
 #   kafka      an Apache Kafka 4.x broker in KRaft mode (one node, broker + controller), built
 #              from Maven Central artifacts; Kafka's tools come on the same classpath.
 #   kcat       Debian's kcat, a non-JavaScript Kafka client for cross-client checks.
+#   chromium   Debian's chromium, the browser the dashboard's tests drive with Playwright
+#              (playwright-core downloads no browser of its own). Nothing to start or stop.
 #
-# Usage: scripts/services.sh up|down|status|env|reset [timescale|postgres|kafka ...]
+# Usage: scripts/services.sh up|down|status|env|reset [timescale|postgres|kafka|chromium ...]
 #        scripts/services.sh kafka-class <main class> [arguments...]
 #        scripts/services.sh scratch timescale|kafka <port> start|stop|kill|pause|resume
 #          a throwaway instance of its own (data, ports) that outage tests stop, kill and
@@ -60,6 +62,8 @@ readonly SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly SCRIPT_PATH="$SCRIPT_DIR/$(basename "${BASH_SOURCE[0]}")"
 readonly ASSETS_DIR="$SCRIPT_DIR/services"
 readonly ALL_SERVICES=(timescale postgres kafka)
+# Installed by `up` like the services, but nothing runs: no port, pid or data.
+readonly ALL_TOOLS=(chromium)
 
 TIMESCALE_PORT="${QICORE_TIMESCALE_PORT:-5433}"
 POSTGRES_PORT="${QICORE_POSTGRES_PORT:-5434}"
@@ -503,6 +507,20 @@ down_kafka() {
 
 # ---------------------------------------------------------------------------------------------
 
+# ---------------------------------------------------------------------------- chromium
+
+# The dashboard's browser tests launch /usr/bin/chromium through playwright-core. The fonts
+# give its screenshots legible text on a machine that has none.
+up_chromium() {
+  command -v chromium >/dev/null ||
+    run_step "chromium: install Debian's chromium (the dashboard's browser tests)" \
+      "$LOG_DIR/apt-chromium.log" apt_install chromium fonts-dejavu-core
+  say "chromium: $(chromium --version 2>/dev/null || command -v chromium)"
+}
+
+# Nothing runs: the tests start and stop their own browser.
+down_chromium() { :; }
+
 stop_process() {
   local pid="$1"
   kill -TERM "$pid" 2>/dev/null || return 0
@@ -515,14 +533,14 @@ stop_process() {
 
 selected_services() {
   if [ "$#" -eq 0 ]; then
-    printf '%s\n' "${ALL_SERVICES[@]}"
+    printf '%s\n' "${ALL_SERVICES[@]}" "${ALL_TOOLS[@]}"
     return
   fi
   local name
   for name in "$@"; do
     case "$name" in
-      timescale | postgres | kafka) printf '%s\n' "$name" ;;
-      *) fail "unknown service '$name' (known: ${ALL_SERVICES[*]})" ;;
+      timescale | postgres | kafka | chromium) printf '%s\n' "$name" ;;
+      *) fail "unknown service '$name' (known: ${ALL_SERVICES[*]} ${ALL_TOOLS[*]})" ;;
     esac
   done
 }
@@ -568,6 +586,7 @@ command_reset() {
       timescale) rm -rf "$TIMESCALE_ROOT$TIMESCALE_HOME_IN_ROOT" ;;
       postgres) rm -rf "$POSTGRES_DATA" ;;
       kafka) rm -rf "$KAFKA_DATA" ;;
+      chromium) continue ;;
     esac
     say "$name: data removed (downloads kept)"
   done
@@ -584,6 +603,7 @@ command_status() {
     fi
   done
   printf '%-10s %s\n' kcat "$(command -v kcat || echo 'not installed')"
+  printf '%-10s %s\n' chromium "$(command -v chromium || echo 'not installed')"
   printf 'cache      %s\n' "$CACHE_DIR"
   return "$all_running"
 }
@@ -725,7 +745,7 @@ command_kafka_class() {
 }
 
 usage() {
-  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 main() {
