@@ -107,6 +107,14 @@ export const redpandaSourceConfigSchema = z
       .positive()
       .default(1)
       .describe("Partitions whose batches are decoded at the same time."),
+    stallTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(120_000)
+      .describe(
+        "A partition this member holds whose committed offset has not moved for this long while messages wait in it is reported as stalled: healthCheck is degraded naming topic, partition and offset, and a warning is logged.",
+      ),
   })
   .strict()
   .superRefine((config, context) => {

@@ -15,3 +15,31 @@ export function kafkaFailure(
 ): QiError {
   return sharedKafkaFailure(thrown, what, context, adapter);
 }
+
+/** Whether an error or one it nests (a cause, one of several attempts) says `text`. */
+export function mentions(thrown: unknown, text: string): boolean {
+  let pending: unknown[] = [thrown];
+  for (let depth = 0; depth < 6 && pending.length > 0; depth++) {
+    const next: unknown[] = [];
+    for (const item of pending) {
+      if (!item || typeof item !== "object") continue;
+      const error = item as {
+        message?: unknown;
+        apiId?: unknown;
+        type?: unknown;
+        errors?: unknown;
+        cause?: unknown;
+      };
+      if (
+        [error.message, error.apiId, error.type].some(
+          (value) => typeof value === "string" && value.includes(text),
+        )
+      )
+        return true;
+      if (Array.isArray(error.errors)) next.push(...error.errors);
+      if (error.cause) next.push(error.cause);
+    }
+    pending = next;
+  }
+  return false;
+}

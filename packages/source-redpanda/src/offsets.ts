@@ -14,12 +14,25 @@ export function partitionKey(topic: string, partition: number): string {
   return `${topic}:${partition}`;
 }
 
-/** Next offsets by partition key, built up as batches are handed to the pipeline. */
+/**
+ * Next offsets by partition key, built up as batches are handed to the pipeline, starting
+ * from the checkpoint `read` was given: so a checkpoint covers every partition read since
+ * the run began, not only those the current consumer has read.
+ */
 export class Positions {
   private readonly next = new Map<string, PartitionOffset>();
 
+  constructor(start: readonly PartitionOffset[] = []) {
+    for (const { topic, partition, offset } of start) this.set(topic, partition, offset);
+  }
+
   set(topic: string, partition: number, offset: string): void {
     this.next.set(partitionKey(topic, partition), { topic, partition, offset });
+  }
+
+  /** The next offset after what was handed out of the partition, if anything was. */
+  get(key: string): string | undefined {
+    return this.next.get(key)?.offset;
   }
 
   /** A JSON copy: later batches must not change the checkpoint of an earlier one. */

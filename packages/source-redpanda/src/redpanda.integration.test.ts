@@ -5,6 +5,7 @@ import {
   memoryStore,
   memoryTarget,
   Pipeline,
+  RECORD_KINDS,
   type SourceBatch,
 } from "@qicore/core";
 import { createMemoryLogger, MemoryStateStore, sampleRecords, testSource } from "@qicore/core/testing";
@@ -153,7 +154,8 @@ describe("source-redpanda against a real broker", () => {
       groupId,
     }).lag();
     expect(lagAfter.total).toBe(0);
-    expect(lagAfter.partitions.length).toBe(18);
+    // Six partitions for each kind's topic (the target created every kind's).
+    expect(lagAfter.partitions.length).toBe(6 * RECORD_KINDS.length);
     expect(health.kafka?.status).toBe("healthy");
     expect(health.kafka?.details).toHaveProperty("lag");
   });
@@ -273,6 +275,7 @@ describe("source-redpanda against a real broker", () => {
     const prices = (await sampleRecords("price", 1200)).map((record, index) => ({
       ...record,
       coinId: `${(record as CryptoPrice).coinId}-${index % 4}`,
+      instrument: `${(record as CryptoPrice).coinId}-${index % 4}`,
     })) as MarketRecord[];
     await produce(prefix, { price: prices }, 50);
     const groupId = unique("rebalance-group");

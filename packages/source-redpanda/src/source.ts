@@ -14,9 +14,9 @@ import {
 } from "@qicore/core";
 import { parseKafkaOptions, withInjectedBrokers } from "@qicore/target-redpanda/kafka";
 import type { Kafka } from "kafkajs";
-import type { z } from "zod";
 import { createKafkajsClient } from "./client/kafkajs";
 import type { KafkaAdmin, KafkaClient, KafkaProducer, OutgoingMessage } from "./client/types";
+import { OffsetCommitter } from "./committer";
 import {
   deadLetterTopicOf,
   type RedpandaSourceConfig,
@@ -24,11 +24,14 @@ import {
   redpandaSourceConfigSchema,
   resolveTopics,
 } from "./config";
-import { ADAPTER_NAME, kafkaFailure } from "./errors";
-import { checkpointOffsets } from "./offsets";
-import { ConsumerStream, type FetchLag } from "./stream";
-
-const DEAD_LETTER_RETENTION_MS = 30 * 86_400_000;
+import { DeadLetterSender, KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from "./dead-letter-sender";
+import { prepareDeadLetterTopic } from "./dead-letter-topic";
+import { ADAPTER_NAME, kafkaFailure, mentions } from "./errors";
+import { type GroupLag, groupLag, nextOffsetOf } from "./group-lag";
+import { sourceHealth } from "./health";
+import { checkpointOffsets, partitionKey } from "./offsets";
+import { StallWatch } from "./stall-watch";
+import { ConsumerStream } from "./stream";
 
 /** Options of `createRedpandaSource`: the config block, plus what only code can pass. */
 export interface RedpandaSourceOptions extends Partial<RedpandaSourceConfigInput> {
@@ -41,16 +44,7 @@ export interface RedpandaSourceOptions extends Partial<RedpandaSourceConfigInput
   sourceId?: string;
 }
 
-/** Lag of one partition of the group: how many messages the log holds past the committed offset. */
-export interface PartitionLag {
-  topic: string;
-  partition: number;
-  /** Committed offset of the group (`-1` when none). */
-  committed: string;
-  /** Log end offset. */
-  end: string;
-  lag: number;
-}
+export type { PartitionLag } from "./group-lag";
 
 /** The source as code sees it: the pipeline handlers plus lag and state. */
 export interface RedpandaSource extends SourceHandlers {
@@ -60,7 +54,7 @@ export interface RedpandaSource extends SourceHandlers {
   read(options: ReadOptions): AsyncIterable<SourceBatch>;
   commit(checkpoint: Checkpoint): Promise<void>;
   /** The group's lag per partition (log end minus committed offset), asked of the brokers now. */
-  lag(): Promise<{ groupId: string; total: number; partitions: PartitionLag[] }>;
+  lag(): Promise<GroupLag>;
   /** What the current consumer holds: assigned partitions, paused, buffered records, lag at the last fetch. */
   state(): ReturnType<ConsumerStream["state"]> | undefined;
   readonly groupId: string;
@@ -89,12 +83,15 @@ export function createRedpandaSource(options: RedpandaSourceOptions = {}): Redpa
     log,
     sourceId ?? "embedded",
     config.groupId ?? "qicore.embedded",
+    Boolean(kafka || client),
   );
 }
 
 interface Connection {
   admin: KafkaAdmin;
   topics: { topic: string; kind: RecordKind }[];
+  /** The dead-letter topic's max.message.bytes. */
+  deadLetterLimit: number;
 }
 
 function buildSource(
@@ -103,12 +100,21 @@ function buildSource(
   logger: Logger,
   sourceId: string,
   groupId: string,
+  /** The client came from the caller (`kafka` or `client`): config.brokers is a placeholder. */
+  injected = false,
 ): RedpandaSource {
   const deadLetterTopic = deadLetterTopicOf(config);
   let opening: Promise<Connection> | undefined;
   let producer: Promise<KafkaProducer> | undefined;
   let stream: ConsumerStream | undefined;
   let streamConsumer: { disconnect(): Promise<void> } | undefined;
+  let deadLetterLimit = KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+  /** Members of this source whose consumer died without leaving the group (see read). */
+  const staleMembers = new Set<string>();
+  /** The partitions this source's member held at its last assignment. */
+  let held = new Set<string>();
+  let stallTimer: NodeJS.Timeout | undefined;
+  const stalls = new StallWatch(config.stallTimeoutMs, logger, groupId);
 
   const open = (): Promise<Connection> => {
     opening ??= (async () => {
@@ -132,20 +138,15 @@ function buildSource(
           logger.warn("default topics that do not exist are not read", {
             missing: missing.map(({ topic }) => topic),
           });
-        if (config.createDeadLetterTopic && !existing.has(deadLetterTopic)) {
-          const brokers = await admin.brokerCount();
-          await admin.createTopic({
-            topic: deadLetterTopic,
-            numPartitions: 3,
-            replicationFactor: Math.min(3, brokers),
-            configEntries: [
-              { name: "retention.ms", value: String(DEAD_LETTER_RETENTION_MS) },
-              { name: "compression.type", value: "producer" },
-              { name: "cleanup.policy", value: "delete" },
-            ],
-          });
-        }
-        return { admin, topics };
+        const limit = await prepareDeadLetterTopic(admin, {
+          topic: deadLetterTopic,
+          sourceTopics: topics.map(({ topic }) => topic),
+          exists: existing.has(deadLetterTopic),
+          create: config.createDeadLetterTopic,
+          logger,
+        });
+        deadLetterLimit = limit;
+        return { admin, topics, deadLetterLimit: limit };
       } catch (thrown) {
         await admin.disconnect().catch(() => undefined);
         throw kafkaFailure(thrown, `could not connect to ${config.brokers.join(",")}`, {
@@ -159,7 +160,19 @@ function buildSource(
     return opening;
   };
 
-  const sendDeadLetters = async (messages: readonly OutgoingMessage[]) => {
+  const committer = new OffsetCommitter({
+    groupId,
+    logger,
+    fetchCommitted: async () => {
+      const { admin, topics } = await open();
+      return admin.committedOffsets(
+        groupId,
+        topics.map(({ topic }) => topic),
+      );
+    },
+  });
+
+  const produceDeadLetters = async (messages: readonly OutgoingMessage[]) => {
     producer ??= (async () => {
       const created = client.producer();
       await created.connect();
@@ -176,11 +189,14 @@ function buildSource(
       });
     }
   };
+  const deadLetters = new DeadLetterSender(produceDeadLetters, () => deadLetterLimit);
 
   /** Ends the previous read's consumer (it stayed in the group for the commits of its last batches). */
   const endStream = async () => {
     const consumer = streamConsumer;
-    stream?.close();
+    const ended = stream;
+    ended?.close();
+    if (ended) committer.detach(ended);
     stream = undefined;
     streamConsumer = undefined;
     await consumer
@@ -188,27 +204,62 @@ function buildSource(
       .catch((thrown) => logger.warn("consumer disconnect failed", { error: String(thrown) }));
   };
 
+  /**
+   * A consumer that died while the brokers were away could not leave the group, and the
+   * group would hold the partitions for it until its session timed out (30 s by default)
+   * before a new member could join. It is removed first; while that fails (the brokers are
+   * not back yet) so would the join, so the read fails for now and the pipeline tries again.
+   */
+  const removeStaleMembers = async (admin: KafkaAdmin) => {
+    // A client brought by the caller has brokers this source does not know of.
+    if (staleMembers.size === 0 || injected) return;
+    const members = [...staleMembers];
+    try {
+      await admin.removeGroupMembers(groupId, members);
+    } catch (thrown) {
+      if (!mentions(thrown, "UNKNOWN_MEMBER_ID") && !mentions(thrown, "GROUP_ID_NOT_FOUND"))
+        throw kafkaFailure(thrown, `could not remove the stopped consumer from group ${groupId}`, {
+          groupId,
+          members,
+        });
+    }
+    staleMembers.clear();
+  };
+
   const lag = async () => {
     const { admin, topics } = await open();
-    const names = topics.map(({ topic }) => topic);
-    const committed = await admin.committedOffsets(groupId, names);
-    const partitions: PartitionLag[] = [];
-    for (const topic of names) {
-      for (const ends of await admin.partitionEnds(topic)) {
-        const offset =
-          committed.find((entry) => entry.topic === topic && entry.partition === ends.partition)?.offset ??
-          "-1";
-        const from = BigInt(offset) >= 0n ? BigInt(offset) : BigInt(ends.low);
-        partitions.push({
-          topic,
-          partition: ends.partition,
-          committed: offset,
-          end: ends.high,
-          lag: Math.max(0, Number(BigInt(ends.high) - from)),
-        });
-      }
+    return groupLag(
+      admin,
+      groupId,
+      topics.map(({ topic }) => topic),
+    );
+  };
+
+  /** One look at the partitions this member holds, for the stall watch. */
+  const watchStalls = async () => {
+    if (held.size === 0) return;
+    try {
+      const { partitions } = await lag();
+      stalls.observe(
+        partitions
+          .filter((entry) => held.has(partitionKey(entry.topic, entry.partition)))
+          .map((entry) => ({
+            topic: entry.topic,
+            partition: entry.partition,
+            offset: nextOffsetOf(entry),
+            lag: entry.lag,
+          })),
+      );
+    } catch {
+      // The brokers are away: the pipeline reports that outage itself.
     }
-    return { groupId, total: partitions.reduce((sum, entry) => sum + entry.lag, 0), partitions };
+  };
+
+  const startStallWatch = () => {
+    if (stallTimer) return;
+    const every = Math.min(10_000, Math.max(500, Math.floor(config.stallTimeoutMs / 4)));
+    stallTimer = setInterval(() => void watchStalls(), every);
+    stallTimer.unref?.();
   };
 
   const source: RedpandaSource = {
@@ -220,6 +271,9 @@ function buildSource(
     },
 
     async disconnect() {
+      if (stallTimer) clearInterval(stallTimer);
+      stallTimer = undefined;
+      await committer.close();
       await endStream();
       const current = opening;
       opening = undefined;
@@ -234,33 +288,17 @@ function buildSource(
       const started = performance.now();
       try {
         const connection = await open();
-        const brokers = await connection.admin.brokerCount();
-        const groupLag = await lag();
-        const state = stream?.state();
-        return {
-          status: "healthy",
-          latencyMs: performance.now() - started,
-          details: {
-            brokers,
-            groupId,
-            topics: connection.topics.map(({ topic }) => topic),
-            lag: Object.fromEntries(
-              groupLag.partitions.map((entry) => [`${entry.topic}/${entry.partition}`, entry.lag]),
-            ),
-            totalLag: groupLag.total,
-            ...(state
-              ? {
-                  assigned: state.assigned,
-                  paused: state.paused,
-                  bufferedRecords: state.bufferedRecords,
-                  deadLetters: state.deadLetters,
-                  fetchLag: Object.fromEntries(
-                    state.fetchLag.map((entry: FetchLag) => [`${entry.topic}/${entry.partition}`, entry.lag]),
-                  ),
-                }
-              : {}),
-          },
+        const parts = {
+          brokers: await connection.admin.brokerCount(),
+          groupId,
+          topics: connection.topics.map(({ topic }) => topic),
+          lag: await lag(),
+          stalled: stalls.stalled,
+          stream,
+          pendingCommits: committer.pending,
+          deadLetterMaxBytes: connection.deadLetterLimit,
         };
+        return sourceHealth(parts, performance.now() - started);
       } catch (thrown) {
         return { status: "unhealthy", message: thrown instanceof Error ? thrown.message : String(thrown) };
       }
@@ -269,6 +307,7 @@ function buildSource(
     async *read(options) {
       const connection = await open();
       await endStream();
+      await removeStaleMembers(connection.admin);
       const consumer = client.consumer({
         groupId,
         sessionTimeoutMs: config.sessionTimeoutMs,
@@ -279,8 +318,11 @@ function buildSource(
         maxWaitTimeMs: config.maxWaitTimeMs,
         partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
       });
-      const checkpoint = options.checkpoint === undefined ? undefined : checkpointOffsets(options.checkpoint);
-      if (options.checkpoint !== undefined && checkpoint === undefined)
+      const given = options.checkpoint === undefined ? undefined : checkpointOffsets(options.checkpoint);
+      // Offsets of topics this source no longer reads (its config changed) are not carried on.
+      const read = new Set(connection.topics.map(({ topic }) => topic));
+      const checkpoint = given?.filter(({ topic }) => read.has(topic));
+      if (options.checkpoint !== undefined && given === undefined)
         logger.warn("the checkpoint is not a Kafka offset map; starting from the group's offsets", {
           checkpoint: options.checkpoint,
         });
@@ -293,11 +335,20 @@ function buildSource(
         startFrom: config.startFrom,
         checkpoint,
         maxBufferedRecords: config.maxBufferedRecords,
-        sendDeadLetters,
+        sendDeadLetters: (messages) => deadLetters.deliver(messages),
+        committer,
+        onAssigned: (partitions) => {
+          held = new Set(partitions);
+        },
+        onCrashed: (memberId) => {
+          if (memberId) staleMembers.add(memberId);
+          logger.warn("consumer stopped; the pipeline reads again with a new one", { groupId });
+        },
         logger,
       });
       stream = current;
       streamConsumer = consumer;
+      startStallWatch();
       try {
         await current.start();
       } catch (thrown) {
@@ -326,8 +377,8 @@ function buildSource(
           retryable: false,
           context: { checkpoint },
         });
-      if (!stream) return;
-      await stream.commit(offsets);
+      // Committed now through the member that holds the partitions, or kept until one does.
+      await committer.acknowledge(offsets);
     },
 
     lag,
@@ -341,13 +392,13 @@ function buildSource(
  * validated records out, refused messages to a dead-letter topic, offsets committed only
  * after the pipeline wrote a batch.
  */
-export const redpandaSource = defineSource<RedpandaSourceConfig>({
+export const redpandaSource = defineSource({
   name: "redpanda",
   description:
     "Redpanda / Apache Kafka consumer group: decodes and validates every message, dead-letters the bad ones to a topic, commits offsets only after the pipeline wrote a batch, pauses on backpressure.",
   contractVersion: ADAPTER_CONTRACT_VERSION,
   coreVersion: "^0.1.0",
-  configSchema: redpandaSourceConfigSchema as unknown as z.ZodType<RedpandaSourceConfig>,
+  configSchema: redpandaSourceConfigSchema,
   capabilities: { kinds: RECORD_KINDS, replay: true, ack: true, trusted: true },
   create(config, context) {
     const logger = context.logger.child({ source: context.id });

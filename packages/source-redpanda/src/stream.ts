@@ -8,22 +8,11 @@ import type {
   PartitionOffset,
   TopicPartitions,
 } from "./client/types";
+import type { CommitMember, OffsetCommitter } from "./committer";
 import type { StartFrom } from "./config";
 import { deadLetterMessage, decodeMessage } from "./decode";
-import { kafkaErrorType, kafkaFailure } from "./errors";
+import { kafkaFailure } from "./errors";
 import { Positions, partitionKey } from "./offsets";
-
-/** Kafka answers these to a commit while the group rebalances; the commit is tried again after it. */
-const REBALANCE_ERRORS = new Set([
-  "REBALANCE_IN_PROGRESS",
-  "ILLEGAL_GENERATION",
-  "UNKNOWN_MEMBER_ID",
-  "NOT_COORDINATOR",
-  "COORDINATOR_NOT_AVAILABLE",
-  "COORDINATOR_LOAD_IN_PROGRESS",
-]);
-const COMMIT_ATTEMPTS = 40;
-const COMMIT_RETRY_MS = 250;
 
 export interface StreamOptions {
   consumer: KafkaConsumer;
@@ -35,8 +24,14 @@ export interface StreamOptions {
   /** Offsets the runtime handed `read` (its last saved checkpoint). */
   checkpoint: readonly PartitionOffset[] | undefined;
   maxBufferedRecords: number;
-  /** Produces refused messages to the dead-letter topic; resolves once they are stored. */
-  sendDeadLetters: (messages: readonly OutgoingMessage[]) => Promise<void>;
+  /** Produces refused messages to the dead-letter topic; resolves once they are stored, with how many went as bounded copies. */
+  sendDeadLetters: (messages: readonly OutgoingMessage[]) => Promise<{ bounded: number }>;
+  /** Where acknowledged offsets are committed; this stream is its member while it holds partitions. */
+  committer: OffsetCommitter;
+  /** The group gave this member partitions (`topic:partition` keys). */
+  onAssigned: (partitions: readonly string[], memberId: string | undefined) => void;
+  /** The consumer stopped for good; `memberId` may still be in the group. */
+  onCrashed: (memberId: string | undefined) => void;
   logger: Logger;
 }
 
@@ -65,17 +60,22 @@ export interface FetchLag {
  *
  * - Backpressure: the queue holds at most `maxBufferedRecords`; above it every topic is
  *   paused (the member stays in the group, heartbeating), below half it resumes.
- * - Rebalance: queued batches are dropped (kafkajs fetches again from the committed
- *   offsets), and only partitions assigned now are committed: batches the pipeline still
+ * - Rebalance: queued batches are dropped and fetched again from where the pipeline took
+ *   the last one, and only partitions assigned now are committed: batches the pipeline still
  *   writes from a revoked partition are finished but not committed by this member, so the
  *   new owner re-reads them (duplicates, never loss).
- * - Commits: `commit` sends the checkpoint's offsets as this member, never moving a
- *   partition back from what this member committed before.
- * - Start: a partition's first batch after an assignment is checked against the runtime's
- *   checkpoint (moves forward only) and, for partitions the group never committed, the
- *   configured start time; the consumer seeks there when it stands elsewhere.
+ * - Commits go through the source's OffsetCommitter, with this stream as its member while
+ *   it lives.
+ * - Start: a partition's first batch after an assignment is checked against where the
+ *   pipeline took its last batch (the runtime's checkpoint, then what this stream handed
+ *   out: forward only, never behind the group's committed offset) and, for partitions the
+ *   group never committed, the configured start time; the consumer seeks there when it
+ *   stands elsewhere.
+ * - Crash: the consumer does not restart itself; `next` throws the (retryable) failure, and
+ *   the pipeline reads again, with a new consumer, from the checkpoint of the last batch it
+ *   took.
  */
-export class ConsumerStream implements ConsumerListener {
+export class ConsumerStream implements ConsumerListener, CommitMember {
   private queue: QueuedBatch[] = [];
   private buffered = 0;
   private paused = false;
@@ -86,13 +86,12 @@ export class ConsumerStream implements ConsumerListener {
   private positioned = new Set<string>();
   private committedAtJoin: Promise<Map<string, string>> | undefined;
   private readonly timeOffsets = new Map<string, Promise<Map<number, string>>>();
-  private readonly committedHigh = new Map<string, bigint>();
-  private readonly positions = new Positions();
+  private readonly positions: Positions;
   private readonly fetchLag = new Map<string, FetchLag>();
   private readonly kinds: Map<string, RecordKind>;
-  private readonly checkpoint: Map<string, string>;
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
+  private memberId: string | undefined;
   private readonly topicNames: string[];
   /** Refused messages sent to the dead-letter topic by this stream. */
   deadLetters = 0;
@@ -100,12 +99,12 @@ export class ConsumerStream implements ConsumerListener {
   constructor(private readonly options: StreamOptions) {
     this.kinds = new Map(options.topics.map(({ topic, kind }) => [topic, kind]));
     this.topicNames = options.topics.map(({ topic }) => topic);
-    this.checkpoint = new Map(
-      (options.checkpoint ?? []).map(({ topic, partition, offset }) => [
-        partitionKey(topic, partition),
-        offset,
-      ]),
-    );
+    this.positions = new Positions(options.checkpoint ?? []);
+  }
+
+  /** Whether the consumer stopped for good (a new read needs a new consumer). */
+  get crashed(): boolean {
+    return this.failure !== undefined;
   }
 
   async start(): Promise<void> {
@@ -146,32 +145,14 @@ export class ConsumerStream implements ConsumerListener {
     this.wake?.();
   }
 
-  /** Commits offsets of partitions this member holds now, retrying while the group rebalances. */
-  async commit(offsets: readonly PartitionOffset[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const eligible = offsets.filter(({ topic, partition, offset }) => {
-        const key = partitionKey(topic, partition);
-        const high = this.committedHigh.get(key);
-        return this.assigned.has(key) && (high === undefined || BigInt(offset) > high);
-      });
-      if (eligible.length === 0) return;
-      try {
-        await this.options.consumer.commit(eligible);
-        for (const { topic, partition, offset } of eligible)
-          this.committedHigh.set(partitionKey(topic, partition), BigInt(offset));
-        return;
-      } catch (thrown) {
-        const type = kafkaErrorType(thrown);
-        if (type && REBALANCE_ERRORS.has(type) && attempt < COMMIT_ATTEMPTS) {
-          await new Promise((resolve) => setTimeout(resolve, COMMIT_RETRY_MS));
-          continue;
-        }
-        throw kafkaFailure(thrown, `could not commit offsets of group ${this.options.groupId}`, {
-          groupId: this.options.groupId,
-          offsets: eligible,
-        });
-      }
-    }
+  // CommitMember: the committer sends acknowledged offsets through this member while it lives.
+
+  holds(key: string): boolean {
+    return !this.failure && this.assigned.has(key);
+  }
+
+  commit(offsets: readonly PartitionOffset[]): Promise<void> {
+    return this.options.consumer.commit(offsets);
   }
 
   /** What this member holds and how far behind each partition was at its last fetch. */
@@ -195,8 +176,9 @@ export class ConsumerStream implements ConsumerListener {
 
   // ConsumerListener -----------------------------------------------------------
 
-  onAssignment(assignment: readonly TopicPartitions[]): void {
+  onAssignment(assignment: readonly TopicPartitions[], memberId: string | undefined): void {
     this.assignments++;
+    this.memberId = memberId;
     const keys = assignment.flatMap(({ topic, partitions }) =>
       partitions.map((partition) => partitionKey(topic, partition)),
     );
@@ -215,16 +197,19 @@ export class ConsumerStream implements ConsumerListener {
       partitions: keys,
       droppedBatches: dropped,
     });
+    this.options.onAssigned(keys, memberId);
+    this.options.committer.attach(this);
   }
 
-  onCrash(error: Error, willRestart: boolean): void {
-    if (willRestart) {
-      this.options.logger.warn("consumer failed; kafkajs restarts it", { error: error.message });
-      return;
-    }
+  onCrash(error: Error): void {
+    if (this.failure) return;
+    // Retryable unless Kafka refuses for good (authorization, a bad request): a broker
+    // outage, a coordinator move or a dead-letter send that failed for now pass.
     this.failure = kafkaFailure(error, `consumer of group ${this.options.groupId} stopped`, {
       groupId: this.options.groupId,
     });
+    this.options.committer.detach(this);
+    this.options.onCrashed(this.memberId);
     this.wake?.();
   }
 
@@ -237,7 +222,9 @@ export class ConsumerStream implements ConsumerListener {
       const start = await this.startPosition(topic, partition);
       if (assignment !== this.assignments || this.closing) return false;
       this.positioned.add(key);
-      if (start !== undefined && start !== batch.fetchedOffset) {
+      // Forward only: a consumer that joined before the committer caught up on commits made for
+      // its partitions (see OffsetCommitter.attach) stands behind them, never ahead.
+      if (start !== undefined && BigInt(start) > BigInt(batch.fetchedOffset)) {
         this.options.logger.info("moving partition to its start position", {
           topic,
           partition,
@@ -269,12 +256,13 @@ export class ConsumerStream implements ConsumerListener {
     }
     // Stored before the batch can be committed: a crash re-reads and re-refuses, never loses them.
     if (refused.length > 0) {
-      await this.options.sendDeadLetters(refused);
+      const { bounded } = await this.options.sendDeadLetters(refused);
       this.deadLetters += refused.length;
       this.options.logger.warn("refused messages sent to the dead-letter topic", {
         topic,
         partition,
         count: refused.length,
+        ...(bounded > 0 ? { boundedCopies: bounded } : {}),
         first: refused[0]?.headers["qicore-dead-letter-message"],
       });
     }
@@ -307,9 +295,13 @@ export class ConsumerStream implements ConsumerListener {
 
   // ---------------------------------------------------------------------------
 
-  /** Where a partition should start after an assignment, when that differs from the group's offset. */
+  /**
+   * Where a partition should start after an assignment: past what the pipeline has taken
+   * (those batches are being written and will be committed), never behind the group's
+   * committed offset, and for a partition the group never committed, at the start time.
+   */
   private async startPosition(topic: string, partition: number): Promise<string | undefined> {
-    const fromCheckpoint = this.checkpoint.get(partitionKey(topic, partition));
+    const fromCheckpoint = this.positions.get(partitionKey(topic, partition));
     const byTime = this.options.startFrom.at === "timestamp";
     if (fromCheckpoint === undefined && !byTime) return undefined;
     this.committedAtJoin ??= this.options.admin
@@ -323,8 +315,8 @@ export class ConsumerStream implements ConsumerListener {
         throw thrown;
       });
     const committed = BigInt((await this.committedAtJoin).get(partitionKey(topic, partition)) ?? "-1");
-    if (fromCheckpoint !== undefined && (committed < 0n || BigInt(fromCheckpoint) > committed))
-      return fromCheckpoint;
+    if (fromCheckpoint !== undefined)
+      return (BigInt(fromCheckpoint) > committed ? BigInt(fromCheckpoint) : committed).toString();
     if (committed < 0n && this.options.startFrom.at === "timestamp") {
       const { timestampMs } = this.options.startFrom;
       let offsets = this.timeOffsets.get(topic);
@@ -345,6 +337,7 @@ export class ConsumerStream implements ConsumerListener {
 
   private setPaused(paused: boolean): void {
     this.paused = paused;
+    // A no-op on a crashed consumer; its replacement starts unpaused with an empty queue.
     if (paused) this.options.consumer.pause(this.topicNames);
     else this.options.consumer.resume(this.topicNames);
     this.options.logger.debug(paused ? "paused: the pipeline is behind" : "resumed", {

@@ -3,6 +3,7 @@ import {
   type ConnectionConfig,
   kafkajsConfig,
   registerCodecs,
+  removeGroupMembers,
   KafkajsAdmin as TargetAdmin,
   type TopicToCreate,
 } from "@qicore/target-redpanda/kafka";
@@ -40,7 +41,7 @@ export function createKafkajsClient(
   registerCodecs();
   return {
     consumer: (settings) => new KafkajsConsumer(kafka, settings),
-    admin: () => new KafkajsAdmin(kafka),
+    admin: () => new KafkajsAdmin(kafka, connection),
     producer: () => new KafkajsProducer(kafka, connection.retries),
   };
 }
@@ -58,11 +59,18 @@ class KafkajsConsumer implements KafkaConsumer {
       maxBytes: settings.maxBytes,
       maxWaitTimeInMs: settings.maxWaitTimeMs,
       allowAutoTopicCreation: false,
+      // kafkajs would restart a crashed consumer itself, after a delay of its own, as a new
+      // member the group waits for, and meanwhile refuse commits, pauses and seeks ("Consumer
+      // group was not initialized"). The source fails the read instead and the pipeline's
+      // delivery.retry reads again: one retry policy, and readiness says why.
+      retry: { restartOnFailure: async () => false },
     });
     this.concurrency = settings.partitionsConsumedConcurrently;
   }
 
   private readonly concurrency: number;
+  /** Fetching: between the start of `run` and a crash or `disconnect`. */
+  private running = false;
 
   async start(topics: readonly string[], fromBeginning: boolean, listener: ConsumerListener): Promise<void> {
     const { GROUP_JOIN, CRASH } = this.consumer.events;
@@ -71,13 +79,15 @@ class KafkajsConsumer implements KafkaConsumer {
         topic,
         partitions: [...(partitions as number[])].sort((a, b) => a - b),
       }));
-      listener.onAssignment(assignment);
+      listener.onAssignment(assignment, event.payload.memberId);
     });
     this.consumer.on(CRASH, (event) => {
-      listener.onCrash(event.payload.error, event.payload.restart);
+      this.running = false;
+      listener.onCrash(event.payload.error);
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...topics], fromBeginning });
+    this.running = true;
     await this.consumer.run({
       autoCommit: false,
       // The source resolves a batch only once it has taken it; a batch left after a seek is fetched again.
@@ -97,16 +107,19 @@ class KafkajsConsumer implements KafkaConsumer {
     });
   }
 
+  // A consumer that crashed has no group any more and kafkajs throws on these; the source
+  // learns of the crash through onCrash and reads again with a new consumer, so they are no-ops.
+
   pause(topics: readonly string[]): void {
-    this.consumer.pause(topics.map((topic) => ({ topic })));
+    if (this.running) this.consumer.pause(topics.map((topic) => ({ topic })));
   }
 
   resume(topics: readonly string[]): void {
-    this.consumer.resume(topics.map((topic) => ({ topic })));
+    if (this.running) this.consumer.resume(topics.map((topic) => ({ topic })));
   }
 
   seek(topic: string, partition: number, offset: string): void {
-    this.consumer.seek({ topic, partition, offset });
+    if (this.running) this.consumer.seek({ topic, partition, offset });
   }
 
   commit(offsets: readonly PartitionOffset[]): Promise<void> {
@@ -116,6 +129,7 @@ class KafkajsConsumer implements KafkaConsumer {
   }
 
   disconnect(): Promise<void> {
+    this.running = false;
     return this.consumer.disconnect();
   }
 }
@@ -141,8 +155,27 @@ function consumedMessages(messages: KafkaMessage[]): ConsumedMessage[] {
 
 /** The target's kafkajs admin (connection, broker count, topic creation that waits for leaders) plus what a consumer group needs. */
 class KafkajsAdmin extends TargetAdmin implements KafkaAdmin {
+  constructor(
+    kafka: Kafka,
+    private readonly connection: ConnectionConfig,
+  ) {
+    super(kafka);
+  }
+
   listTopics(): Promise<string[]> {
     return this.admin.listTopics();
+  }
+
+  async topicSettings(
+    names: readonly string[],
+    settingNames: readonly string[],
+  ): Promise<Map<string, Record<string, string>>> {
+    const described = await this.describeTopics(names, settingNames);
+    return new Map([...described].map(([name, topic]) => [name, topic.settings]));
+  }
+
+  removeGroupMembers(groupId: string, memberIds: readonly string[]): Promise<void> {
+    return removeGroupMembers(this.connection, groupId, memberIds, "its consumer stopped during an outage");
   }
 
   async committedOffsets(groupId: string, topics: readonly string[]): Promise<PartitionOffset[]> {
@@ -172,7 +205,11 @@ class KafkajsProducer implements KafkaProducer {
   constructor(kafka: Kafka, retries: number) {
     this.producer = kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: true,
+      // Not idempotent: a batch is sent again after a consumer restart as it is fetched then,
+      // which may be made up differently, and an idempotent producer would take a same-sized
+      // batch for a duplicate or refuse a different one as out of order. A dead letter stored
+      // twice is harmless; one dropped is not.
+      idempotent: false,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       retry: { retries, initialRetryTime: 300, maxRetryTime: 30_000 },

@@ -49,10 +49,14 @@ export interface ConsumerListener {
    * nothing is committed), `false` to leave the position where it is (after a seek).
    */
   onBatch(batch: ConsumedBatch): Promise<boolean>;
-  /** The group gave this member its partitions (at start and after every rebalance). */
-  onAssignment(assignment: readonly TopicPartitions[]): void;
-  /** The client failed; when `willRestart` is false it stopped for good. */
-  onCrash(error: Error, willRestart: boolean): void;
+  /** The group gave this member its partitions (at start and after every rebalance); `memberId` is the member's id in the group. */
+  onAssignment(assignment: readonly TopicPartitions[], memberId: string | undefined): void;
+  /**
+   * The consumer stopped fetching for good (a broker outage outlasted the library's own
+   * retries, or an error it cannot retry). It does not restart itself: the source fails the
+   * read, and the pipeline's retry policy decides when to read again with a new member.
+   */
+  onCrash(error: Error): void;
 }
 
 export interface ConsumerSettings {
@@ -98,6 +102,17 @@ export interface KafkaAdmin {
   disconnect(): Promise<void>;
   listTopics(): Promise<string[]>;
   brokerCount(): Promise<number>;
+  /** The topic-level settings named (e.g. `max.message.bytes`) of the topics among `names` that exist. */
+  topicSettings(
+    names: readonly string[],
+    settingNames: readonly string[],
+  ): Promise<Map<string, Record<string, string>>>;
+  /**
+   * Removes members from a group (LeaveGroup on their behalf): a consumer that died during an
+   * outage could not leave, and until its session times out the group would wait for it
+   * before letting a new member in.
+   */
+  removeGroupMembers(groupId: string, memberIds: readonly string[]): Promise<void>;
   /** The group's committed offset of every partition of the topics (`-1` where none). */
   committedOffsets(groupId: string, topics: readonly string[]): Promise<PartitionOffset[]>;
   /** Log start and end offsets of every partition of a topic. */
@@ -120,7 +135,7 @@ export interface OutgoingMessage {
   headers: Record<string, HeaderValue>;
 }
 
-/** Produces dead letters; `send` resolves once every in-sync replica has them. */
+/** Produces dead letters; `send` resolves once every in-sync replica has them (at least once: a retried send may store one twice). */
 export interface KafkaProducer {
   connect(): Promise<void>;
   disconnect(): Promise<void>;

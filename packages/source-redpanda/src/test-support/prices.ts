@@ -1,7 +1,8 @@
-import type { CryptoPrice } from "@qicore/core";
+import { type CryptoPrice, validateRecord } from "@qicore/core";
 
 /**
- * `count` distinct prices (50 coins, one second apart per coin), in the canonical form.
+ * `count` distinct prices (50 coins, one second apart per coin), in the canonical form (the
+ * core's schema fills what the inputs leave out, as it does for the source's output).
  * Decimals carry up to eight fractional digits so precision loss shows.
  */
 export function distinctPrices(count: number, startMs = Date.UTC(2024, 0, 1)): CryptoPrice[] {
@@ -28,5 +29,9 @@ export function distinctPrices(count: number, startMs = Date.UTC(2024, 0, 1)): C
       attribution: "test",
     } as CryptoPrice);
   }
-  return prices;
+  return prices.map((input) => {
+    const validated = validateRecord("price", input);
+    if (!validated.ok) throw validated.error;
+    return validated.value;
+  });
 }

@@ -26,7 +26,9 @@ export function writePipelineFile(config: unknown): string {
 }
 
 export function startPipelineProcess(file: string): PipelineProcess {
-  const child = spawn(process.execPath, ["--import", tsxLoader, script, file], {
+  // The `qicore-source` condition resolves workspace packages to their sources, as in the
+  // tests themselves; without it the child would run whatever was last built into dist/.
+  const child = spawn(process.execPath, ["--conditions=qicore-source", "--import", tsxLoader, script, file], {
     cwd: repositoryRoot,
     env: { ...process.env, TSX_TSCONFIG_PATH: join(repositoryRoot, "tsconfig.json") },
     stdio: ["ignore", "pipe", "pipe"],
