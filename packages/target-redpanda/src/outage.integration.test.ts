@@ -83,8 +83,9 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, what: stri
 /**
  * Restarts the broker (a graceful stop, or SIGKILL: requests in flight may then be stored
  * without their acknowledgement), noting what readiness says of each publisher meanwhile.
+ * Resolves with the seconds each publisher took to produce again once the broker was back.
  */
-async function restartWatching(publishers: readonly Publisher[], how: "stop" | "kill"): Promise<void> {
+async function restartWatching(publishers: readonly Publisher[], how: "stop" | "kill"): Promise<number[]> {
   let down = true;
   const watching = (async () => {
     while (down) {
@@ -102,6 +103,14 @@ async function restartWatching(publishers: readonly Publisher[], how: "stop" | "
     down = false;
     await watching;
   }
+  return Promise.all(
+    publishers.map(async (publisher) => {
+      const before = written(publisher);
+      const started = performance.now();
+      await waitUntil(() => written(publisher) > before, 120_000, `${publisher.library} to produce again`);
+      return (performance.now() - started) / 1000;
+    }),
+  );
 }
 
 describe("target-redpanda through broker restarts", () => {
@@ -110,6 +119,7 @@ describe("target-redpanda through broker restarts", () => {
 
   it(`publishes ${RECORDS.toLocaleString("en")} records per library through two broker restarts (graceful, then SIGKILL): each in the topic once, in order per key, none dead-lettered`, async () => {
     const publishers = await Promise.all(PRODUCER_LIBRARIES.map(startPublisher));
+    const recoveries: number[][] = [];
     try {
       for (const [fraction, how] of [
         [0.2, "stop"],
@@ -122,7 +132,7 @@ describe("target-redpanda through broker restarts", () => {
         );
         // Each restart comes while every pipeline is still publishing.
         for (const publisher of publishers) expect(written(publisher)).toBeLessThan(RECORDS);
-        await restartWatching(publishers, how);
+        recoveries.push(await restartWatching(publishers, how));
       }
       const summaries = await Promise.all(publishers.map((publisher) => publisher.done));
       for (const [index, summary] of summaries.entries()) {
@@ -140,6 +150,10 @@ describe("target-redpanda through broker restarts", () => {
     } finally {
       for (const publisher of publishers) await publisher.pipeline.destroy({ timeoutMs: 10_000 });
     }
+    for (const [index, publisher] of publishers.entries())
+      console.log(
+        `[outage] ${publisher.library}: producing again ${recoveries.map((times) => `${(times[index] ?? 0).toFixed(1)} s`).join(" and ")} after each broker restart`,
+      );
 
     for (const publisher of publishers) {
       const messages = kcatConsume(requireKcat(), broker.brokers, publisher.topic);

@@ -15,14 +15,7 @@ import {
 import type { Kafka } from "kafkajs";
 import { createClient } from "./client/create";
 import { createKafkajsClient } from "./client/kafkajs";
-import type {
-  KafkaAdmin,
-  KafkaClient,
-  KafkaProducer,
-  ProducerSettings,
-  TopicMessages,
-  TopicToCreate,
-} from "./client/types";
+import type { KafkaAdmin, KafkaClient, ProducerSettings, TopicToCreate } from "./client/types";
 import {
   type RedpandaTargetConfig,
   type RedpandaTargetConfigInput,
@@ -31,8 +24,9 @@ import {
 import { encodeDeadLetter, RecordEncoder } from "./encode";
 import { ADAPTER_NAME, kafkaFailure, needsNewProducer } from "./errors";
 import { parseKafkaOptions, withInjectedBrokers } from "./options";
+import { ProducerSlot } from "./producer-slot";
 import { QueuedWrite } from "./queued-write";
-import { type FailureVerdict, type QueueEntry, type Sender, SendQueue } from "./send-queue";
+import { type FailureVerdict, type QueueEntry, SendQueue } from "./send-queue";
 import { planDeadLetterTopic, planTopics, TopicManager, type TopicPlan } from "./topics";
 
 /** Options of `createRedpandaTarget`: the config block, plus what only code can pass. */
@@ -317,47 +311,6 @@ function judgeFailure(thrown: unknown): FailureVerdict {
   const error = kafkaFailure(thrown, "a produce request failed");
   return { error, refused: !error.retryable, renew: needsNewProducer(thrown) };
 }
-
-/**
- * The target's producer, replaceable: after a refused request or a producer-state error
- * (see needsNewProducer) the queue asks for a new one, which starts its sequence numbers
- * afresh under a new producer id.
- */
-class ProducerSlot implements Sender {
-  private current: KafkaProducer;
-
-  constructor(
-    private readonly create: () => KafkaProducer,
-    private readonly logger: Logger,
-  ) {
-    this.current = create();
-  }
-
-  connect(): Promise<void> {
-    return this.current.connect();
-  }
-
-  disconnect(): Promise<void> {
-    return this.current.disconnect();
-  }
-
-  send(request: readonly TopicMessages[]): Promise<void> {
-    return this.current.send(request);
-  }
-
-  async renew(): Promise<void> {
-    const old = this.current;
-    this.current = this.create();
-    this.logger.info(
-      "target-redpanda: producing on a new producer (the previous one's sequence numbers are spent)",
-    );
-    // A producer whose brokers are gone may not close quickly; it holds nothing worth waiting for.
-    await Promise.race([old.disconnect().catch(() => undefined), delay(5000)]);
-    await this.current.connect();
-  }
-}
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
 
 /** Topics a config leads to (record kinds and dead letters), as they would be created. */
 export function plannedTopics(config: RedpandaTargetConfig): {
