@@ -61,6 +61,8 @@ export {
 // The series readiness and the data-age metric follow: `bitcoin`, `binance:BTCUSDT`.
 export { seriesOf } from "./runtime/freshness";
 export { type MetricsServer, serveMetrics } from "./runtime/http-server";
+// Requests a web page could make a browser send to a server on loopback (DNS rebinding).
+export { foreignRequestReason, isLoopbackHost } from "./runtime/local-requests";
 export { type ConsoleLoggerOptions, createConsoleLogger } from "./runtime/logger";
 export { type MetricsSnapshot, PipelineMetrics } from "./runtime/metrics";
 export type { Outage } from "./runtime/outages";
@@ -79,4 +81,20 @@ export { DEFAULT_RETRY } from "./runtime/retry";
 export { Source, type SourceOptions } from "./runtime/source";
 // Where checkpoints are kept.
 export { FileStateStore, MemoryStateStore } from "./runtime/state-store";
+// What GET /status serves (qicore top, the dashboard), and taps: copies of the records at a stage.
+export {
+  ADAPTER_HEALTH_INTERVAL_MS,
+  type AdapterStatus,
+  type PipelineStatus,
+  pipelineStatus,
+  type SeriesFreshness,
+} from "./runtime/status";
+export {
+  openTap,
+  type Tap,
+  type TapFilter,
+  type TapOptions,
+  type TappedRecord,
+  type TapStage,
+} from "./runtime/tap";
 export { type PublishReport, Target, type TargetOptions } from "./runtime/target";

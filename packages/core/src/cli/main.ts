@@ -8,7 +8,10 @@ import { adaptersCommand, adaptersHelp } from "./commands/adapters";
 import { initCommand, initHelp } from "./commands/init";
 import { runCommand, runHelp } from "./commands/run";
 import { schemaCommand, schemaHelp } from "./commands/schema";
+import { tapCommand } from "./commands/tap";
+import { topCommand } from "./commands/top";
 import { validateCommand, validateHelp } from "./commands/validate";
+import { loadDashboard } from "./dashboard-module";
 import { EXIT } from "./exit-codes";
 import { type CommandIO, processIO } from "./io";
 
@@ -17,7 +20,10 @@ export const mainHelp = `qicore ${CORE_VERSION}: declarative crypto market-data 
 Usage: qicore <command> [options]
 
 Commands:
-  run [file]        run a pipeline (YAML or JSON; default ./pipeline.yaml)
+  run [file]        run a pipeline (YAML or JSON; default ./pipeline.yaml); --ui adds the dashboard
+  top [url|file]    a terminal view of a running pipeline, refreshed every second
+  tap [url|file]    print records passing a stage of a running pipeline as JSON lines
+  ui <file>         the local web dashboard over the pipeline's stores (needs @qicore/dashboard)
   validate [file]   check a pipeline file and print every problem with line and column
   adapters          list the installed sources and targets
   schema <what>     print generated SQL DDL, JSON Schemas, topic configs or types
@@ -39,8 +45,12 @@ const HELP: Record<string, string> = {
 
 /** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
 export async function main(argv: readonly string[], io: CommandIO = processIO()): Promise<number> {
-  // `qicore mcp` belongs to the MCP server package, which parses its own options.
+  // `qicore mcp` and `qicore ui` belong to their own packages, which parse their own options.
   if (argv[0] === "mcp") return mcpCommand(argv.slice(1), io);
+  if (argv[0] === "ui") return uiCommand(argv.slice(1), io);
+  // top and tap are clients of a running pipeline's metrics server, with options of their own.
+  if (argv[0] === "top") return topCommand(argv.slice(1), io);
+  if (argv[0] === "tap") return tapCommand(argv.slice(1), io);
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -84,6 +94,7 @@ export async function main(argv: readonly string[], io: CommandIO = processIO())
           ...(values["log-format"] ? { logFormat: values["log-format"] as "pretty" | "json" } : {}),
           progress: !values["no-progress"],
           summaryJson: values["summary-json"] === true,
+          ...(values.ui ? { ui: uiOptions(values) } : {}),
         },
         io,
       );
@@ -140,6 +151,9 @@ function parse(argv: readonly string[]) {
       "log-format": { type: "string" },
       "no-progress": { type: "boolean" },
       "summary-json": { type: "boolean" },
+      ui: { type: "boolean" },
+      "ui-port": { type: "string" },
+      "ui-host": { type: "string" },
     },
   });
 }
@@ -152,6 +166,23 @@ function pipelineFileArgument(given: string | undefined, io: CommandIO, help: st
     `no pipeline file given, and there is no ${DEFAULT_PIPELINE_FILE} in ${io.cwd} (write one with: qicore init)\n\n${help}`,
   );
   return undefined;
+}
+
+function uiOptions(values: { "ui-port"?: string; "ui-host"?: string }): { port?: number; host?: string } {
+  return {
+    ...(values["ui-port"] !== undefined ? { port: Number(values["ui-port"]) } : {}),
+    ...(values["ui-host"] !== undefined ? { host: values["ui-host"] } : {}),
+  };
+}
+
+/** `qicore ui`: the dashboard package's CLI, found in the user's project like an adapter. */
+async function uiCommand(args: readonly string[], io: CommandIO): Promise<number> {
+  const dashboard = await loadDashboard(io);
+  if (typeof dashboard === "string") {
+    io.error(`qicore ui ${dashboard}`);
+    return EXIT.INVALID;
+  }
+  return dashboard.runDashboardCli(args, io);
 }
 
 async function mcpCommand(args: readonly string[], io: CommandIO): Promise<number> {

@@ -1,6 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { isLoopbackHost } from "./local-requests";
 import type { Pipeline } from "./pipeline";
+import { serveStatusEndpoints } from "./status-endpoints";
 
 export interface MetricsServer {
   url: string;
@@ -10,12 +12,14 @@ export interface MetricsServer {
 /**
  * Serves a pipeline's health and metrics over HTTP:
  * `/metrics` (Prometheus text), `/health/live` and `/health/ready` (200 or 503 with
- * the reasons as JSON). Binds to loopback unless told otherwise.
+ * the reasons as JSON), `/status` (JSON for `qicore top`) and `/tap` (records as
+ * Server-Sent Events for `qicore tap`). Binds to loopback unless told otherwise.
  */
 export async function serveMetrics(
   pipeline: Pipeline,
   options: { host?: string; port?: number } = {},
 ): Promise<MetricsServer> {
+  const loopbackOnly = isLoopbackHost(options.host ?? "127.0.0.1");
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? "/").split("?")[0];
     if (request.method !== "GET") {
@@ -36,9 +40,10 @@ export async function serveMetrics(
         .end(JSON.stringify(health));
       return;
     }
+    if (serveStatusEndpoints(pipeline, request, response, loopbackOnly)) return;
     response
       .writeHead(404, { "content-type": "text/plain" })
-      .end("not found: try /metrics, /health/live or /health/ready\n");
+      .end("not found: try /metrics, /health/live, /health/ready, /status or /tap\n");
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -48,6 +53,11 @@ export async function serveMetrics(
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Open taps are long-lived streams: end them rather than wait for their readers.
+        server.closeAllConnections();
+      }),
   };
 }

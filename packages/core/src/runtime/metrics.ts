@@ -74,7 +74,10 @@ export class PipelineMetrics {
   /** Newest ISO-8601 UTC time seen per coin; ISO strings in UTC compare in time order, so no parsing on the hot path. */
   private readonly newestByCoin = new Map<string, string>();
 
-  constructor(private readonly pipelineName: string) {}
+  constructor(private readonly pipelineName: string) {
+    // A counter without a sample until its first increment shows as "no data" in rate() panels, not 0.
+    this.deadLettersTotal.set({}, 0);
+  }
 
   countIn(sourceId: string, count: number): void {
     this.recordsIn.add({ adapter: sourceId }, count);

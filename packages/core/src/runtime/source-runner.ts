@@ -11,6 +11,7 @@ import type { RecordGate } from "./record-gate";
 import { abortableSleep, backoffDelay, retriesExhausted } from "./retry";
 import type { RunControl } from "./run-control";
 import type { Source } from "./source";
+import { tapRecords } from "./tap";
 import type { TargetWorker } from "./target-worker";
 
 export interface SourceRunnerParts {
@@ -94,6 +95,7 @@ export class SourceRunner {
       ? (batch.records as readonly MarketRecord[])
       : await this.validated(batch);
     if (records === undefined) return;
+    tapRecords(metrics, "source", this.source.id, batch.kind, records);
     const workers = records.length > 0 ? (routes.get(batch.kind) ?? []) : [];
     // The room this batch takes in the bounded queue is given back when every target has it.
     const held = workers.length > 0 ? records.length : 0;

@@ -4,6 +4,7 @@ import type { BatchTicket } from "./ack-tracker";
 import { type DeadLetterSink, deadLetterFailure, deadLetterFor } from "./dead-letters";
 import type { PipelineMetrics } from "./metrics";
 import type { RunControl } from "./run-control";
+import { tapRecords } from "./tap";
 import type { Target } from "./target";
 
 export interface BatchPolicy {
@@ -135,6 +136,7 @@ export class TargetWorker {
       this.run.fail(result.error);
       return;
     }
+    if (result.ok) tapRecords(this.metrics, "target", this.target.id, kind, records);
     const letters: DeadLetter[] = [];
     const targetId = this.target.id;
     if (result.ok) {

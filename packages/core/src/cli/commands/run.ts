@@ -1,10 +1,11 @@
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { formatConfigProblems } from "../../config/index";
 import type { ConfigProblem } from "../../config/types";
 import { defaultRegistry } from "../../registry/registry";
 import { type MetricsServer, serveMetrics } from "../../runtime/http-server";
 import { createConsoleLogger, type LogLevel } from "../../runtime/logger";
 import { Pipeline } from "../../runtime/pipeline";
+import { loadDashboard } from "../dashboard-module";
 import { EXIT } from "../exit-codes";
 import type { CommandIO } from "../io";
 import { formatSummary, showProgress } from "../progress";
@@ -24,6 +25,12 @@ Options:
   --log-format <format>  pretty | json
   --no-progress          no progress line, even on a terminal
   --summary-json         print the end-of-run summary as JSON on standard output
+  --ui                   also serve the local web dashboard (needs @qicore/dashboard):
+                         the pipeline as a graph with live counters, freshness, rate
+                         budgets, dead letters, checkpoints, config and candle charts
+  --ui-port <n>          dashboard port (default 4600; 0 picks a free one)
+  --ui-host <host>       dashboard address (default 127.0.0.1); any other address needs
+                         a token in QICORE_UI_TOKEN
 
 Exit codes: 0 done (or drained after a signal), 1 the run failed, 2 invalid file or usage,
 130 a second signal forced the exit.`;
@@ -35,6 +42,8 @@ export interface RunOptions {
   logFormat?: "pretty" | "json";
   progress: boolean;
   summaryJson: boolean;
+  /** Serve the dashboard (@qicore/dashboard) beside the run. */
+  ui?: { port?: number; host?: string };
 }
 
 export async function runCommand(file: string, options: RunOptions, io: CommandIO): Promise<number> {
@@ -75,6 +84,28 @@ export async function runCommand(file: string, options: RunOptions, io: CommandI
     logger.info("serving metrics and health", { url: server.url });
   }
 
+  let dashboard: { url: string; close(): Promise<void> } | undefined;
+  if (options.ui) {
+    const loadedDashboard = await loadDashboard(io, [dirname(path), io.cwd]);
+    const started =
+      typeof loadedDashboard === "string"
+        ? { ok: false as const, error: new Error(`--ui ${loadedDashboard}`) }
+        : await loadedDashboard.startDashboard({
+            pipeline,
+            ...options.ui,
+            ...(io.env.QICORE_UI_TOKEN ? { token: io.env.QICORE_UI_TOKEN } : {}),
+            logger,
+          });
+    if (!started.ok) {
+      io.error(`qicore run: ${started.error.message}`);
+      await pipeline.destroy();
+      await server?.close();
+      return EXIT.INVALID;
+    }
+    dashboard = started.value;
+    logger.info(`dashboard on ${dashboard.url}`);
+  }
+
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
@@ -95,6 +126,7 @@ export async function runCommand(file: string, options: RunOptions, io: CommandI
   });
   const summary = await pipeline.run();
   stopProgress();
+  await dashboard?.close();
   await pipeline.destroy();
   await server?.close();
   process.off("SIGINT", onSignal);

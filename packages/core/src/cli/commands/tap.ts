@@ -1,0 +1,147 @@
+import { parseArgs } from "node:util";
+import { EXIT } from "../exit-codes";
+import type { CommandIO } from "../io";
+import { pipelineEndpoint } from "../watch/pipeline-endpoint";
+
+export const tapHelp = `Usage: qicore tap [<url> | <pipeline.yaml>] [--source <id> | --target <id>] [options]
+
+Prints records passing a stage of a running pipeline as JSON lines, without touching
+delivery: the records a source's batches carry (after validation), or those a target has
+written. Reads GET /tap of the metrics server \`qicore run\` serves (its URL, or the pipeline
+file whose metrics section names it; default ./pipeline.yaml). The pipeline never waits for
+a tap: past --rate records a second, or while this reader is behind, records are skipped
+(the count goes to standard error).
+
+Options:
+  --source <id>          records of this source (default: every source)
+  --target <id>          records this target wrote
+  --kind <kind>          only this kind (price, ohlcv, analytics, trade, quote); repeatable
+  --instrument <name>    only this series or instrument (bitcoin, binance:BTCUSDT); repeatable
+  --limit <n>            stop after n records (default 100, at most 100000)
+  --rate <n>             at most n records a second (default 100, at most 10000)
+  --meta                 print {"stage","adapter","kind","record"} instead of the record alone
+
+Exit codes: 0 done (limit, pipeline stopped, Ctrl-C), 1 the pipeline does not answer,
+2 invalid usage or a tap the pipeline refused.`;
+
+export async function tapCommand(args: readonly string[], io: CommandIO): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (thrown) {
+    io.error(`${(thrown as Error).message}\n\n${tapHelp}`);
+    return EXIT.INVALID;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.out(tapHelp);
+    return EXIT.OK;
+  }
+  if (positionals.length > 1) {
+    io.error(`qicore tap: unexpected argument "${positionals[1]}"\n\n${tapHelp}`);
+    return EXIT.INVALID;
+  }
+  if (values.source !== undefined && values.target !== undefined) {
+    io.error("qicore tap: give --source or --target, not both");
+    return EXIT.INVALID;
+  }
+  const endpoint = await pipelineEndpoint(positionals[0], io);
+  if (typeof endpoint === "string") {
+    io.error(`qicore tap: ${endpoint}`);
+    return EXIT.INVALID;
+  }
+  const query = new URLSearchParams();
+  if (values.source !== undefined) query.set("source", values.source);
+  if (values.target !== undefined) query.set("target", values.target);
+  for (const kind of values.kind ?? []) query.append("kind", kind);
+  for (const instrument of values.instrument ?? []) query.append("instrument", instrument);
+  if (values.limit !== undefined) query.set("limit", values.limit);
+  if (values.rate !== undefined) query.set("rate", values.rate);
+  const url = `${endpoint.href.replace(/\/$/, "")}/tap?${query}`;
+
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  let records = 0;
+  let skipped = 0;
+  let ending = "the pipeline's server closed the tap";
+  try {
+    const response = await fetch(url, { signal: abort.signal });
+    if (!response.ok) {
+      io.error(`qicore tap: ${(await response.text()).trim()} (HTTP ${response.status})`);
+      return response.status === 400 ? EXIT.INVALID : EXIT.FAILED;
+    }
+    for await (const event of serverSentEvents(response.body as ReadableStream<Uint8Array>)) {
+      const data = JSON.parse(event.data) as {
+        record?: unknown;
+        records?: number;
+        reason?: string;
+        skipped?: number;
+      };
+      if (event.event === "record") {
+        io.out(JSON.stringify(values.meta ? data : data.record));
+        records++;
+      } else if (event.event === "skipped") skipped = data.records ?? skipped;
+      else if (event.event === "end") {
+        skipped = data.skipped ?? skipped;
+        ending = data.reason === "limit" ? "limit reached" : "the pipeline stopped";
+        break;
+      }
+    }
+  } catch (thrown) {
+    if (!abort.signal.aborted) {
+      const cause = (thrown as Error & { cause?: Error }).cause?.message ?? (thrown as Error).message;
+      io.error(`qicore tap: cannot reach ${url} (${cause}): is \`qicore run\` running with a metrics port?`);
+      return EXIT.FAILED;
+    }
+    ending = "stopped";
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  io.error(
+    `qicore tap: ${records} records, ${skipped} skipped by sampling (at most ${values.rate ?? 100} a second); ${ending}`,
+  );
+  return EXIT.OK;
+}
+
+/** The events of a Server-Sent Events stream (`event:` and `data:` lines; comments skipped). */
+async function* serverSentEvents(
+  body: ReadableStream<Uint8Array>,
+): AsyncGenerator<{ event: string; data: string }> {
+  const decoder = new TextDecoder();
+  let text = "";
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    text += decoder.decode(chunk, { stream: true });
+    for (let boundary = text.indexOf("\n\n"); boundary >= 0; boundary = text.indexOf("\n\n")) {
+      const block = text.slice(0, boundary);
+      text = text.slice(boundary + 2);
+      let event = "message";
+      const data: string[] = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event: ")) event = line.slice(7);
+        else if (line.startsWith("data: ")) data.push(line.slice(6));
+      }
+      if (data.length > 0) yield { event, data: data.join("\n") };
+    }
+  }
+}
+
+function parse(args: readonly string[]) {
+  return parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: "boolean", short: "h" },
+      source: { type: "string" },
+      target: { type: "string" },
+      kind: { type: "string", multiple: true },
+      instrument: { type: "string", multiple: true },
+      limit: { type: "string" },
+      rate: { type: "string" },
+      meta: { type: "boolean" },
+    },
+  });
+}
