@@ -221,7 +221,11 @@ export const timescaleTarget = defineTarget({
   contractVersion: ADAPTER_CONTRACT_VERSION,
   coreVersion: "^0.1.0",
   configSchema: timescaleConfigSchema,
-  capabilities: { kinds: ["price", "ohlcv", "analytics", "trade", "quote"], idempotent: true, deadLetter: false },
+  capabilities: {
+    kinds: ["price", "ohlcv", "analytics", "trade", "quote"],
+    idempotent: true,
+    deadLetter: false,
+  },
   create(config, context) {
     return buildTarget(
       config,

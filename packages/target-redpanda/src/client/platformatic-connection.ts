@@ -1,7 +1,28 @@
-import type { BaseOptions, SASLMechanismValue } from "@platformatic/kafka";
 import type { ConnectionConfig } from "../connection";
 
-const SASL_MECHANISM: Record<NonNullable<ConnectionConfig["sasl"]>["mechanism"], SASLMechanismValue> = {
+/**
+ * The part of @platformatic/kafka's client options a connection block fills in. Spelled out
+ * here rather than imported so the published declarations never load that library's own
+ * types: they do not compile with skipLibCheck off (an untyped `debug` import, and a
+ * diagnostics-channel generic that newer @types/node rejects).
+ */
+export interface PlatformaticConnectionOptions {
+  clientId: string;
+  bootstrapBrokers: string[];
+  connectTimeout: number;
+  requestTimeout: number;
+  tls?: Record<string, never>;
+  sasl?: {
+    mechanism: "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
+    username: string;
+    password: string;
+  };
+}
+
+const SASL_MECHANISM: Record<
+  NonNullable<ConnectionConfig["sasl"]>["mechanism"],
+  NonNullable<PlatformaticConnectionOptions["sasl"]>["mechanism"]
+> = {
   plain: "PLAIN",
   "scram-sha-256": "SCRAM-SHA-256",
   "scram-sha-512": "SCRAM-SHA-512",
@@ -13,7 +34,7 @@ const SASL_MECHANISM: Record<NonNullable<ConnectionConfig["sasl"]>["mechanism"],
  */
 export function platformaticConnectionOptions(
   connection: ConnectionConfig,
-): Pick<BaseOptions, "clientId" | "bootstrapBrokers" | "connectTimeout" | "requestTimeout" | "tls" | "sasl"> {
+): PlatformaticConnectionOptions {
   return {
     clientId: connection.clientId,
     bootstrapBrokers: connection.brokers,
