@@ -72,6 +72,8 @@ CREATE TABLE IF NOT EXISTS "public"."crypto_ohlcv" (
   "is_final" BOOLEAN NOT NULL,
   "source" VARCHAR(100) NOT NULL,
   "attribution" TEXT NOT NULL,
+  "trade_count" INTEGER,
+  "filled" BOOLEAN,
   PRIMARY KEY ("exchange_id", "instrument", "quote", "timeframe", "timestamp")
 );
 COMMENT ON TABLE "public"."crypto_ohlcv" IS 'Open, high, low, close and volume of one bucket. Record kind ohlcv, schema version 2.';
@@ -91,6 +93,8 @@ COMMENT ON COLUMN "public"."crypto_ohlcv"."volume" IS 'Traded volume in the buck
 COMMENT ON COLUMN "public"."crypto_ohlcv"."is_final" IS 'False while the bucket is still open.';
 COMMENT ON COLUMN "public"."crypto_ohlcv"."source" IS 'Name of the system the record came from, e.g. `coingecko`.';
 COMMENT ON COLUMN "public"."crypto_ohlcv"."attribution" IS 'Attribution text the data provider requires, e.g. `Data provided by CoinGecko`.';
+COMMENT ON COLUMN "public"."crypto_ohlcv"."trade_count" IS 'Trades in the bucket, where the candle was built from trades.';
+COMMENT ON COLUMN "public"."crypto_ohlcv"."filled" IS 'True for a candle of a bucket without trades, carried forward from the last close.';
 SELECT create_hypertable('"public"."crypto_ohlcv"', by_range('timestamp', INTERVAL '7 days'), create_default_indexes => FALSE, if_not_exists => TRUE);
 CREATE INDEX IF NOT EXISTS "idx_crypto_ohlcv_coin_id_timeframe_timestamp" ON "public"."crypto_ohlcv" ("coin_id", "timeframe", "timestamp" DESC);
 DO $$

@@ -6,7 +6,13 @@
  */
 
 // Declaring an adapter: the definition, its handlers, and what the runtime hands them.
-export { defineSource, defineTarget, parseAdapterConfig } from "./adapters/define";
+export { defineProcessor, defineSource, defineTarget, parseAdapterConfig } from "./adapters/define";
+export type {
+  ProcessorHandlers,
+  ProcessorOutput,
+  ProcessorRejection,
+  RecordBatch,
+} from "./adapters/processor-types";
 export {
   ADAPTER_CONTRACT_VERSION,
   type AdapterCapabilities,
@@ -16,6 +22,7 @@ export {
   type DeadLetter,
   type HealthStatus,
   type OHLCVQuery,
+  type ProcessorDefinition,
   type ReadOptions,
   type RecordFailure,
   type SourceBatch,

@@ -27,6 +27,7 @@ export type {
   LoadPipelineConfigOptions,
   LoadPipelineOptions,
   ResolvedPipeline,
+  ResolvedProcessor,
   ResolvedRoute,
   ResolvedSource,
   ResolvedTarget,

@@ -79,6 +79,7 @@ export function parsePrometheus(text: string): MetricsView {
     retries: {},
     outageSeconds: {},
     dataAgeSeconds: {},
+    processors: {},
   };
   const buckets = new Map<string, { bound: number; count: number }[]>();
   for (const line of text.split("\n")) {

@@ -165,7 +165,32 @@ const STEPS: readonly Step[] = [
       ...generated(options, applied).filter((statement) => !/^CREATE EXTENSION/i.test(statement)),
     ],
   },
+  {
+    version: 6,
+    name: "columns records gained since: trade count and forward-filled marks on candles",
+    needs: "postgres",
+    required: true,
+    statements: (options) => addedColumns(options.schema),
+  },
 ];
+
+/**
+ * `ADD COLUMN IF NOT EXISTS` for every optional field of the records, so a table made before a
+ * field existed gains it (a no-op where it is there). Optional fields are nullable columns,
+ * which every edition adds in place, compressed hypertables included.
+ */
+function addedColumns(schema: string): string[] {
+  return RECORD_KINDS.flatMap((kind) => {
+    const model = tableModel(kind);
+    const table = qualifiedName(schema, model.table);
+    return model.columns
+      .filter((column) => column.nullable)
+      .map(
+        (column) =>
+          `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(column.column)} ${column.sqlType}`,
+      );
+  });
+}
 
 /** The edition the applied steps have built: hypertables need step 2, compression step 3. */
 function appliedEdition(done: ReadonlySet<number>): SqlEdition {

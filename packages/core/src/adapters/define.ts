@@ -4,7 +4,7 @@ import type { ConfigProblem } from "../config/types";
 import { parseConfig } from "../config/zod-problems";
 import { type QiError, qiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
-import type { AdapterDefinition, SourceDefinition, TargetDefinition } from "./types";
+import type { AdapterDefinition, ProcessorDefinition, SourceDefinition, TargetDefinition } from "./types";
 
 /**
  * Declares a source adapter. The identity at run time; it exists for the types (the config
@@ -36,6 +36,20 @@ export function defineTarget<const Schema extends z.ZodType>(
     ...definition,
     configSchema: definition.configSchema as z.ZodType<z.output<Schema>>,
     role: "target",
+  };
+}
+
+/**
+ * Declares a processor: a step between sources and targets that takes records of
+ * `capabilities.kinds` and hands on records of `capabilities.emits`; see defineSource.
+ */
+export function defineProcessor<const Schema extends z.ZodType>(
+  definition: Omit<ProcessorDefinition<z.output<Schema>>, "role" | "configSchema"> & { configSchema: Schema },
+): ProcessorDefinition<z.output<Schema>> {
+  return {
+    ...definition,
+    configSchema: definition.configSchema as z.ZodType<z.output<Schema>>,
+    role: "processor",
   };
 }
 

@@ -3,6 +3,7 @@ import type { MarketRecord, RecordKind } from "../dsl/kinds";
 import type { CryptoMarketAnalyticsInput, CryptoOHLCVInput, CryptoPriceInput } from "../dsl/records";
 import type { QiError } from "../errors/qi-error";
 import type { Logger } from "../runtime/logger";
+import type { ProcessorHandlers } from "./processor-types";
 
 /**
  * Version of the adapter contract described in this file. An adapter states the
@@ -12,8 +13,10 @@ export const ADAPTER_CONTRACT_VERSION = 1;
 
 /** What an adapter can do. The runtime and the conformance suite rely on it. */
 export interface AdapterCapabilities {
-  /** Record kinds the adapter reads (source) or writes (target). */
+  /** Record kinds the adapter reads (source), writes (target) or takes (processor). */
   kinds: readonly RecordKind[];
+  /** Processor: the kinds it hands on from what it takes (candles from trades: `["ohlcv"]`). */
+  emits?: readonly RecordKind[];
   /** Source: can resume from a checkpoint it was handed (replay after a crash). */
   replay?: boolean;
   /** Source: wants `commit(checkpoint)` once every routed target has written a batch. */
@@ -184,5 +187,14 @@ export interface TargetDefinition<Config = unknown> extends AdapterDefinitionBas
   create(config: Config, context: AdapterContext): TargetHandlers | Promise<TargetHandlers>;
 }
 
+/**
+ * A processing step between a source and its targets: takes records of `capabilities.kinds`,
+ * hands on records of `capabilities.emits`; records of other kinds pass it untouched.
+ */
+export interface ProcessorDefinition<Config = unknown> extends AdapterDefinitionBase<Config> {
+  role: "processor";
+  create(config: Config, context: AdapterContext): ProcessorHandlers | Promise<ProcessorHandlers>;
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: definitions of any config type share one registry.
-export type AdapterDefinition = SourceDefinition<any> | TargetDefinition<any>;
+export type AdapterDefinition = SourceDefinition<any> | TargetDefinition<any> | ProcessorDefinition<any>;

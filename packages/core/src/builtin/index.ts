@@ -1,4 +1,5 @@
 import type { AdapterDefinition } from "../adapters/types";
+import { BUILTIN_PROCESSORS } from "../processors/index";
 import { fileTarget } from "./file-target";
 import { memoryTarget } from "./memory-target";
 import { syntheticSource } from "./synthetic-source";
@@ -13,4 +14,9 @@ export {
 } from "./synthetic-source";
 
 /** The adapters that ship with the core and every registry knows. */
-export const BUILTIN_ADAPTERS: readonly AdapterDefinition[] = [syntheticSource, memoryTarget, fileTarget];
+export const BUILTIN_ADAPTERS: readonly AdapterDefinition[] = [
+  syntheticSource,
+  memoryTarget,
+  fileTarget,
+  ...BUILTIN_PROCESSORS,
+];

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { AdapterDefinition } from "../adapters/types";
-import { type AdapterRegistry, defaultRegistry } from "../registry/registry";
+import { type AdapterRegistry, type AdapterRole, defaultRegistry } from "../registry/registry";
 import { pipelineFileSchema } from "./schema";
 
 type JsonSchema = { [key: string]: JsonValue };
@@ -27,43 +27,17 @@ export function pipelineJsonSchema(registry: AdapterRegistry = defaultRegistry()
   }) as JsonSchema;
   const definitions: Record<string, JsonValue> = {};
   const properties = schema.properties as Record<string, JsonSchema>;
-  for (const [role, section] of [
-    ["source", "sources"],
-    ["target", "targets"],
-  ] as const) {
+  const describe = (item: JsonSchema, role: AdapterRole) =>
+    describeAdapterItems(item, role, registry, definitions);
+  describe((properties.sources as { items: JsonSchema }).items, "source");
+  describe((properties.targets as { items: JsonSchema }).items, "target");
+  // Processors are listed by sources and by routes.
+  for (const section of ["sources", "routes"] as const) {
     const item = (properties[section] as { items: JsonSchema }).items;
-    const types = registry.types(role);
-    const names = [
-      ...new Set(types.filter((entry) => entry.type === entry.definition.name).map((entry) => entry.type)),
-    ];
-    const typeProperty = (item.properties as Record<string, JsonSchema>).type as JsonSchema;
-    typeProperty.anyOf = [
-      ...(names.length > 0
-        ? [{ enum: names, description: `A registered ${role} adapter.` } satisfies JsonSchema]
-        : []),
-      { pattern: PATH_OR_PACKAGE, description: "A file path (./my-adapter.ts) or a package name." },
-    ];
-    if (names.length > 0) typeProperty.examples = names;
-    const branches: JsonValue[] = [];
-    const keys = new Map<AdapterDefinition, string>();
-    for (const { type, definition } of types) {
-      // One definition of the config per adapter, whichever names (name, path) point at it.
-      let key = keys.get(definition);
-      if (key === undefined) {
-        key = `${role}-${definition.name}-config`;
-        keys.set(definition, key);
-        definitions[key] = adapterConfigSchema(definition, key, definitions);
-      }
-      branches.push({
-        if: { properties: { type: { const: type } }, required: ["type"] },
-        // biome-ignore lint/suspicious/noThenProperty: `then` is the JSON Schema keyword of an if/then branch.
-        then: {
-          ...(definition.description ? { description: definition.description } : {}),
-          properties: { config: { $ref: `#/$defs/${key}` } },
-        },
-      });
-    }
-    if (branches.length > 0) item.allOf = branches;
+    const processors = (item.properties as Record<string, JsonSchema>).processors as
+      | { items?: JsonSchema }
+      | undefined;
+    if (processors?.items) describe(processors.items, "processor");
   }
   return withoutUnionTypes({
     $schema: "https://json-schema.org/draft/2020-12/schema",
@@ -74,6 +48,50 @@ export function pipelineJsonSchema(registry: AdapterRegistry = defaultRegistry()
       ? { $defs: { ...((schema.$defs as JsonSchema | undefined) ?? {}), ...definitions } }
       : {}),
   }) as PipelineJsonSchema;
+}
+
+/**
+ * Gives the items of one adapter list (sources, targets, processors) their `type` choices and,
+ * for each registered adapter, a branch that checks `config` against its own schema.
+ */
+function describeAdapterItems(
+  item: JsonSchema,
+  role: AdapterRole,
+  registry: AdapterRegistry,
+  definitions: Record<string, JsonValue>,
+): void {
+  const types = registry.types(role);
+  const names = [
+    ...new Set(types.filter((entry) => entry.type === entry.definition.name).map((entry) => entry.type)),
+  ];
+  const typeProperty = (item.properties as Record<string, JsonSchema>).type as JsonSchema;
+  typeProperty.anyOf = [
+    ...(names.length > 0
+      ? [{ enum: names, description: `A registered ${role} adapter.` } satisfies JsonSchema]
+      : []),
+    { pattern: PATH_OR_PACKAGE, description: "A file path (./my-adapter.ts) or a package name." },
+  ];
+  if (names.length > 0) typeProperty.examples = names;
+  const branches: JsonValue[] = [];
+  const keys = new Map<AdapterDefinition, string>();
+  for (const { type, definition } of types) {
+    // One definition of the config per adapter, whichever names (name, path) point at it.
+    let key = keys.get(definition);
+    if (key === undefined) {
+      key = `${role}-${definition.name}-config`;
+      keys.set(definition, key);
+      definitions[key] ??= adapterConfigSchema(definition, key, definitions);
+    }
+    branches.push({
+      if: { properties: { type: { const: type } }, required: ["type"] },
+      // biome-ignore lint/suspicious/noThenProperty: `then` is the JSON Schema keyword of an if/then branch.
+      then: {
+        ...(definition.description ? { description: definition.description } : {}),
+        properties: { config: { $ref: `#/$defs/${key}` } },
+      },
+    });
+  }
+  if (branches.length > 0) item.allOf = branches;
 }
 
 /**

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { dirname, extname, resolve as resolvePath } from "node:path";
-import type { SourceDefinition, TargetDefinition } from "../adapters/types";
+import type { ProcessorDefinition, SourceDefinition, TargetDefinition } from "../adapters/types";
 import { type AdapterRegistry, defaultRegistry } from "../registry/registry";
 import { err, ok, type Result } from "../result/result";
 import { type Environment, interpolate, pathKey } from "./interpolate";
-import { type EntryView, type PipelineView, sourceKinds, viewOf } from "./pipeline-view";
+import { type EntryView, type PipelineView, processorEntries, sourceKinds, viewOf } from "./pipeline-view";
 import { configError, locateProblems } from "./problems";
 import { recoverFromTypos } from "./recover";
 import { resolveAdapters } from "./resolve-adapters";
@@ -12,7 +12,13 @@ import { expandRoutes } from "./routes";
 import { checkRules } from "./rules";
 import { type PipelineFile, pipelineFileSchema } from "./schema";
 import { parseSourceText, type SourceDocument, type TextFormat } from "./source-document";
-import type { ConfigError, LoadPipelineConfigOptions, LoadPipelineOptions, ResolvedPipeline } from "./types";
+import type {
+  ConfigError,
+  LoadPipelineConfigOptions,
+  LoadPipelineOptions,
+  ResolvedPipeline,
+  ResolvedProcessor,
+} from "./types";
 import { type PendingProblem, parseConfig } from "./zod-problems";
 
 /**
@@ -115,12 +121,12 @@ async function loadValue(
   const view = viewOf(recovered.value);
   const later = await resolveAdapters(view, context.registry ?? defaultRegistry(), context.baseDir);
   const configs = new Map<EntryView, unknown>();
-  for (const entry of [...view.sources, ...view.targets]) {
+  for (const entry of [...view.sources, ...view.targets, ...processorEntries(view)]) {
     if (!entry.definition) continue;
     const parsed = parseConfig(
       entry.definition.configSchema,
       entry.config ?? {},
-      recovered.toWritten([entry.section, entry.index, "config"]),
+      recovered.toWritten([...entry.at, "config"]),
       interpolated.substituted,
     );
     if (parsed.ok) configs.set(entry, parsed.data);
@@ -137,6 +143,23 @@ async function loadValue(
     ]);
   }
   return ok(build(file.data, view, configs, interpolated.value, context));
+}
+
+/** A chain's steps with their parsed configs; ids default to the type, numbered when repeated. */
+function resolvedProcessors(
+  entries: readonly EntryView[],
+  configs: Map<EntryView, unknown>,
+): ResolvedProcessor[] {
+  return entries.map((entry, position) => {
+    const type = entry.type as string;
+    const repeated = entries.filter((other) => other.type === type).length > 1;
+    return {
+      id: entry.id ?? (repeated ? `${type}-${position + 1}` : type),
+      type,
+      definition: entry.definition as ProcessorDefinition,
+      config: configs.get(entry),
+    };
+  });
 }
 
 function build(
@@ -161,6 +184,7 @@ function build(
         config: configs.get(entry),
         ...(written?.schedule ? { schedule: { everyMs: written.schedule.every } } : {}),
         kinds: sourceKinds(entry) ?? [],
+        ...(entry.processors ? { processors: resolvedProcessors(entry.processors, configs) } : {}),
       };
     }),
     targets: view.targets.map((entry) => ({
@@ -169,7 +193,9 @@ function build(
       definition: entry.definition as TargetDefinition,
       config: configs.get(entry),
     })),
-    routes: expandRoutes(view),
+    routes: expandRoutes(view).map(({ processors, ...route }) =>
+      processors ? { ...route, processors: resolvedProcessors(processors, configs) } : route,
+    ),
     delivery: {
       batch: { maxRecords: delivery.batch.maxRecords, maxWaitMs: delivery.batch.maxWait },
       retry: {

@@ -1,6 +1,6 @@
 import type { AdapterDefinition } from "../adapters/types";
 import type { AdapterRegistry, AdapterRole } from "../registry/registry";
-import type { PipelineView } from "./pipeline-view";
+import { type PipelineView, processorEntries } from "./pipeline-view";
 import { didYouMean } from "./suggest";
 import type { PendingProblem } from "./zod-problems";
 
@@ -16,11 +16,8 @@ export async function resolveAdapters(
 ): Promise<PendingProblem[]> {
   const problems: PendingProblem[] = [];
   const resolved = new Map<string, { definition?: AdapterDefinition; message?: string }>();
-  const entries = [
-    ...view.sources.map((entry) => ({ entry, role: "source" as const })),
-    ...view.targets.map((entry) => ({ entry, role: "target" as const })),
-  ];
-  for (const { entry, role } of entries) {
+  for (const entry of [...view.sources, ...view.targets, ...processorEntries(view)]) {
+    const role = entry.role;
     if (entry.type === undefined) continue;
     const key = `${role}:${entry.type}`;
     let outcome = resolved.get(key);
@@ -32,7 +29,7 @@ export async function resolveAdapters(
       resolved.set(key, outcome);
     }
     if (outcome.definition) entry.definition = outcome.definition;
-    else problems.push({ path: [entry.section, entry.index, "type"], message: outcome.message ?? "" });
+    else problems.push({ path: [...entry.at, "type"], message: outcome.message ?? "" });
   }
   return problems;
 }
@@ -43,8 +40,10 @@ function explainNotFound(
   type: string,
   error: { code: string; message: string; context: Record<string, unknown> },
 ): string {
-  const otherRole: AdapterRole = role === "source" ? "target" : "source";
-  if (error.code === "ADAPTER_NOT_FOUND" && registry.get(otherRole, type)) {
+  const otherRole = (["source", "target", "processor"] as const).find(
+    (candidate) => candidate !== role && registry.get(candidate, type) !== undefined,
+  );
+  if (error.code === "ADAPTER_NOT_FOUND" && otherRole !== undefined) {
     const names = registry.list(role).map((adapter) => adapter.name);
     const list = names.length > 0 ? `${role}s: ${names.join(", ")}` : `no ${role}s are registered`;
     return `"${type}" is a ${otherRole} adapter, not a ${role}; ${list}`;

@@ -1,5 +1,6 @@
+import type { RecordKind } from "../dsl/kinds";
 import type { EntryView, PipelineView } from "./pipeline-view";
-import { sourceKinds } from "./pipeline-view";
+import { chainKinds, sourceKinds } from "./pipeline-view";
 import { expandRoutes, sharedKinds } from "./routes";
 import { didYouMean } from "./suggest";
 import type { PendingProblem } from "./zod-problems";
@@ -103,6 +104,24 @@ export const routeKindsSupported: PipelineRule = (view) =>
     });
     const problems: PendingProblem[] = [];
     const emitted = source ? sourceKinds(source) : undefined;
+    if (route.processors) {
+      // The targets get what the route's processors hand on, whatever goes in.
+      const carried = route.kinds?.map(({ kind }) => kind) ?? emitted;
+      if (carried) {
+        problems.push(...stepsThatTakeNothing(route.processors, carried));
+        const delivered = chainKinds(carried, route.processors);
+        for (const { target, index } of targets) {
+          const accepted = target.definition?.capabilities.kinds;
+          const refused = accepted ? delivered.filter((kind) => !accepted.includes(kind)) : [];
+          if (refused.length > 0)
+            problems.push({
+              path: ["routes", route.index, "to", index],
+              message: `target "${target.id}" (type ${target.type}) does not accept ${refused.join(", ")}, which this route's processors hand on; it accepts ${accepted?.join(", ")}`,
+            });
+        }
+      }
+      if (!route.kinds) return problems;
+    }
     if (route.kinds) {
       for (const { kind, index } of route.kinds) {
         const path = ["routes", route.index, "kinds", index];
@@ -112,7 +131,7 @@ export const routeKindsSupported: PipelineRule = (view) =>
             message: `source "${source.id}" does not emit ${kind}; it emits ${emitted.join(", ")}`,
           });
         }
-        for (const { target } of targets) {
+        for (const { target } of route.processors ? [] : targets) {
           const accepted = target.definition?.capabilities.kinds;
           if (accepted && !accepted.includes(kind)) {
             problems.push({
@@ -133,6 +152,35 @@ export const routeKindsSupported: PipelineRule = (view) =>
     }
     return problems;
   });
+
+/** A source's own processing steps each take something of what the source reads. */
+export const sourceProcessorsTakeSomething: PipelineRule = (view) =>
+  view.sources.flatMap((source) => {
+    if (!source.processors || !source.definition) return [];
+    const offered = source.definition.capabilities.kinds;
+    const read = source.kinds ? source.kinds.filter((kind) => offered.includes(kind)) : [...offered];
+    return stepsThatTakeNothing(source.processors, read);
+  });
+
+/** The steps of a chain that get none of the kinds they consume: a mistake, since they do nothing. */
+function stepsThatTakeNothing(
+  processors: readonly EntryView[],
+  kinds: readonly RecordKind[],
+): PendingProblem[] {
+  const problems: PendingProblem[] = [];
+  let current = [...kinds];
+  for (const [position, processor] of processors.entries()) {
+    const taken = processor.definition?.capabilities.kinds;
+    if (taken && !current.some((kind) => taken.includes(kind))) {
+      problems.push({
+        path: [...processor.at, "type"],
+        message: `processor "${processor.type}" takes ${taken.join(", ")}, but what reaches it here is ${current.join(", ") || "nothing"}`,
+      });
+    }
+    current = chainKinds(current, processors.slice(position, position + 1));
+  }
+  return problems;
+}
 
 /** Every source sends its records somewhere; a source read for nothing is a mistake. */
 export const everySourceRouted: PipelineRule = (view) => {
@@ -178,6 +226,7 @@ export const PIPELINE_RULES: readonly PipelineRule[] = [
   deadLetterTarget,
   stateTarget,
   sourceKindsSupported,
+  sourceProcessorsTakeSomething,
   routeKindsSupported,
   everySourceRouted,
 ];

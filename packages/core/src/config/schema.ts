@@ -34,6 +34,21 @@ const configSchema = z
   .record(z.string(), z.unknown())
   .describe("Options of the adapter, checked by its own config schema.");
 
+const processorSchema = z.strictObject({
+  type: typeSchema.describe(
+    "Processor: a built-in (candles, resample, filter, select, quarantine, consolidate, dedupe), a file path or a package name.",
+  ),
+  id: idSchema.optional().describe("A name for this step in metrics and the dashboard; its type by default."),
+  config: configSchema.optional(),
+});
+
+const processorsSchema = z
+  .array(processorSchema)
+  .min(1, "list at least one processor, or leave the key out")
+  .describe(
+    "Processing steps applied in order: each takes records of the kinds it consumes and hands on what it emits; other kinds pass it untouched.",
+  );
+
 const sourceSchema = z.strictObject({
   id: idSchema,
   type: typeSchema,
@@ -43,6 +58,9 @@ const sourceSchema = z.strictObject({
     .optional()
     .describe("Re-run a polling source every interval."),
   kinds: kindsSchema.optional().describe("Record kinds to take from this source; all it emits by default."),
+  processors: processorsSchema
+    .optional()
+    .describe("Applied to everything this source emits, before its routes."),
 });
 
 const targetSchema = z.strictObject({
@@ -55,6 +73,9 @@ const routeSchema = z.strictObject({
   from: idSchema.describe("Id of a source."),
   to: z.array(idSchema).min(1, "list at least one target id").describe("Ids of targets."),
   kinds: kindsSchema.optional().describe("Record kinds routed; everything both sides support by default."),
+  processors: processorsSchema
+    .optional()
+    .describe("Applied to this route's records, after the source's own processors."),
 });
 
 /** Defaults of the optional sections, as the documentation states them. */

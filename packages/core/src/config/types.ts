@@ -1,4 +1,4 @@
-import type { SourceDefinition, TargetDefinition } from "../adapters/types";
+import type { ProcessorDefinition, SourceDefinition, TargetDefinition } from "../adapters/types";
 import type { RecordKind } from "../dsl/kinds";
 import type { QiError } from "../errors/qi-error";
 import type { AdapterRegistry } from "../registry/registry";
@@ -52,8 +52,19 @@ export interface ResolvedSource {
   config: unknown;
   /** Present when the source is polled: its `read()` runs again every `everyMs` once it ends. */
   schedule?: { everyMs: number };
-  /** Kinds this source emits in this pipeline (the file's `kinds`, else everything its adapter reads). */
+  /** Kinds this source emits in this pipeline (the file's `kinds`, else everything its adapter reads), after its processors. */
   kinds: RecordKind[];
+  /** Processing steps applied to everything the source emits, in order. */
+  processors?: ResolvedProcessor[];
+}
+
+/** A processing step: its adapter and its config as the adapter's schema parsed it. */
+export interface ResolvedProcessor {
+  /** Its id in metrics and logs: the file's `id`, else its type (with a position when repeated). */
+  id: string;
+  type: string;
+  definition: ProcessorDefinition;
+  config: unknown;
 }
 
 export interface ResolvedTarget {
@@ -63,11 +74,16 @@ export interface ResolvedTarget {
   config: unknown;
 }
 
-/** Records of `kinds` flow from source `from` to every target in `to`. */
+/**
+ * Records of `kinds` flow from source `from`, through the route's processors (if any), to every
+ * target in `to`, which get the kinds `emits` (the same as `kinds` without processors).
+ */
 export interface ResolvedRoute {
   from: string;
   to: string[];
   kinds: RecordKind[];
+  processors?: ResolvedProcessor[];
+  emits: RecordKind[];
 }
 
 /** Where records go that could not be delivered: a target of the pipeline or a JSON-lines file. */

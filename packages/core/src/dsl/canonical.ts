@@ -102,6 +102,8 @@ export const CANONICAL_FIELDS: { readonly [K in RecordKind]: readonly CanonicalF
     field("isFinal", { type: "boolean" }),
     text("source", 100),
     text("attribution"),
+    field("tradeCount", { type: "count" }, true),
+    field("filled", { type: "boolean" }, true),
   ],
   analytics: [
     timestamp("timestamp"),

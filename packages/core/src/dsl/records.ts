@@ -92,6 +92,13 @@ const ohlcvShape = {
     .default(true)
     .meta({ sqlType: "BOOLEAN", description: "False while the bucket is still open." }),
   ...provenance,
+  // Added in schema 2 after the provenance fields, so a table upgraded in place has the
+  // columns in the order a new one has.
+  tradeCount: count("Trades in the bucket, where the candle was built from trades.").optional(),
+  filled: z.boolean().optional().meta({
+    sqlType: "BOOLEAN",
+    description: "True for a candle of a bucket without trades, carried forward from the last close.",
+  }),
 };
 
 /**

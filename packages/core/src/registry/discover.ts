@@ -16,13 +16,13 @@ export interface InstalledAdapterPackage {
   /** Its folder. */
   dir: string;
   /** The adapter types it declares, where it declares them (known without importing it). */
-  declared: { source: string[]; target: string[] };
+  declared: { source: string[]; target: string[]; processor: string[] };
 }
 
 interface Manifest {
   name?: string;
   keywords?: unknown;
-  qicore?: { adapters?: { source?: unknown; target?: unknown } };
+  qicore?: { adapters?: { source?: unknown; target?: unknown; processor?: unknown } };
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
@@ -63,11 +63,16 @@ function describe(name: string, dir: string, manifest: Manifest): InstalledAdapt
   const declared = {
     source: stringList(manifest.qicore?.adapters?.source),
     target: stringList(manifest.qicore?.adapters?.target),
+    processor: stringList(manifest.qicore?.adapters?.processor),
   };
   const conventional = CONVENTIONAL.exec(name);
   if (conventional) {
     const [, role, type] = conventional;
-    if ((role === "source" || role === "target") && type && !declared[role].includes(type))
+    if (
+      (role === "source" || role === "target" || role === "processor") &&
+      type &&
+      !declared[role].includes(type)
+    )
       declared[role].push(type);
     return { name, dir, declared };
   }

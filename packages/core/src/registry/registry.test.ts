@@ -47,6 +47,13 @@ describe("AdapterRegistry", () => {
     const registry = createRegistry(target);
     expect(registry.get("target", "sink")).toBe(target);
     expect(registry.list().map((adapter) => `${adapter.role}:${adapter.name}`)).toEqual([
+      "processor:candles",
+      "processor:consolidate",
+      "processor:dedupe",
+      "processor:filter",
+      "processor:quarantine",
+      "processor:resample",
+      "processor:select",
       "source:synthetic",
       "target:file",
       "target:memory",

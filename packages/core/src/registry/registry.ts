@@ -1,6 +1,11 @@
 import { isAbsolute, resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { AdapterDefinition, SourceDefinition, TargetDefinition } from "../adapters/types";
+import type {
+  AdapterDefinition,
+  ProcessorDefinition,
+  SourceDefinition,
+  TargetDefinition,
+} from "../adapters/types";
 import { BUILTIN_ADAPTERS } from "../builtin/index";
 import { type QiError, qiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
@@ -10,7 +15,7 @@ import { importModule, resolveFrom, TypeScriptLoaderMissing } from "./module-loa
 import { installCommand } from "./package-manager";
 import { checkAdapter, isAdapterDefinition } from "./shape";
 
-export type AdapterRole = "source" | "target";
+export type AdapterRole = "source" | "target" | "processor";
 
 export interface AdapterSummary {
   role: AdapterRole;
@@ -63,6 +68,7 @@ export class AdapterRegistry {
 
   get(role: "source", name: string): SourceDefinition | undefined;
   get(role: "target", name: string): TargetDefinition | undefined;
+  get(role: "processor", name: string): ProcessorDefinition | undefined;
   get(role: AdapterRole, name: string): AdapterDefinition | undefined;
   get(role: AdapterRole, name: string): AdapterDefinition | undefined {
     return this.adapters.get(keyOf(role, name))?.definition;
@@ -182,7 +188,7 @@ export class AdapterRegistry {
       if (known || this.register(definition, `package ${installed.name}`).ok)
         provided.push({ role: definition.role, name: definition.name });
     }
-    for (const role of ["source", "target"] as const) {
+    for (const role of ["source", "target", "processor"] as const) {
       for (const name of installed.declared[role]) {
         if (this.get(role, name) && !provided.some((entry) => entry.role === role && entry.name === name))
           provided.push({ role, name });

@@ -9,7 +9,8 @@ export function adapterShapeProblems(candidate: unknown): string[] {
   if (typeof candidate !== "object" || candidate === null) return ["is not an object"];
   const value = candidate as Record<string, unknown>;
   const problems: string[] = [];
-  if (value.role !== "source" && value.role !== "target") problems.push(`role must be "source" or "target"`);
+  if (value.role !== "source" && value.role !== "target" && value.role !== "processor")
+    problems.push(`role must be "source", "target" or "processor"`);
   if (typeof value.name !== "string" || !/^[a-z0-9][a-z0-9-]*$/.test(value.name))
     problems.push("name must be a lowercase name (letters, digits, dashes)");
   if (typeof value.contractVersion !== "number") problems.push("contractVersion must be a number");

@@ -5,8 +5,8 @@ describe("AckTracker", () => {
   it("commits checkpoints only in read order, after every earlier batch is done", async () => {
     const committed: unknown[] = [];
     const tracker = new AckTracker(async (checkpoint) => void committed.push(checkpoint));
-    const first = tracker.track("price", [], { next: 1 }, 2);
-    const second = tracker.track("price", [], { next: 2 }, 1);
+    const first = tracker.track({ next: 1 }, 2);
+    const second = tracker.track({ next: 2 }, 1);
     second.settle();
     await Promise.resolve();
     expect(committed).toEqual([]); // the first batch still waits for a target
@@ -17,24 +17,40 @@ describe("AckTracker", () => {
     expect(committed).toEqual([{ next: 2 }]); // both done: the newest checkpoint covers both
   });
 
-  it("counts split pieces before a batch is done", async () => {
-    const done: number[] = [];
+  it("counts split pieces before a batch is written", () => {
+    const written: string[] = [];
     const tracker = new AckTracker(async () => {});
-    const ticket = tracker.track("price", [], undefined, 1, (finished) => done.push(finished.records.length));
+    const ticket = tracker.track(undefined, 1, () => written.push("written"));
     ticket.addPending();
     ticket.settle();
-    expect(ticket.done).toBe(false);
+    expect(ticket.written).toBe(false);
     ticket.settle();
-    expect(ticket.done).toBe(true);
-    expect(done).toEqual([0]);
+    expect(ticket.written).toBe(true);
+    expect(written).toEqual(["written"]);
   });
 
   it("settles at once a batch that goes nowhere, without blocking later ones", async () => {
     const committed: unknown[] = [];
     const tracker = new AckTracker(async (checkpoint) => void committed.push(checkpoint));
-    tracker.track("price", [], { next: 5 }, 0);
+    tracker.track({ next: 5 }, 0).settleIfNothingPending();
     await tracker.idle();
     expect(committed).toEqual([{ next: 5 }]);
     expect(tracker.openCount).toBe(0);
+  });
+
+  it("acknowledges a held batch only when its hold is released, and nothing after it before that", async () => {
+    const committed: unknown[] = [];
+    const tracker = new AckTracker(async (checkpoint) => void committed.push(checkpoint));
+    const held = tracker.track({ next: 1 }, 1);
+    held.addHold();
+    const later = tracker.track({ next: 2 }, 1);
+    held.settle();
+    later.settle();
+    expect(held.written).toBe(true);
+    await Promise.resolve();
+    expect(committed).toEqual([]);
+    held.releaseHold();
+    await tracker.idle();
+    expect(committed).toEqual([{ next: 2 }]);
   });
 });

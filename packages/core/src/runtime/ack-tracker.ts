@@ -1,37 +1,63 @@
 import type { Checkpoint } from "../adapters/types";
-import type { MarketRecord, RecordKind } from "../dsl/kinds";
 
 /**
- * One source batch on its way to its targets. It is settled once per target (and per
- * split piece); when nothing is pending the batch is done and may be acknowledged.
+ * One source batch on its way to its targets. It is written once every delivery of it (per
+ * target, per split piece, per processor output) has settled; it is done, and may be
+ * acknowledged, once it is written and no processor still holds it (a candle bucket it fed
+ * is still open).
  */
 export class BatchTicket {
   done = false;
+  written = false;
+  private holds = 0;
+  private readonly writtenListeners: (() => void)[] = [];
+
   constructor(
-    readonly kind: RecordKind,
-    readonly records: readonly MarketRecord[],
     readonly checkpoint: Checkpoint | undefined,
     private pending: number,
     private readonly onDone: (ticket: BatchTicket) => void,
   ) {}
 
-  /** One more piece must settle before the batch is done (a batch split across two writes). */
+  /** One more delivery must settle before the batch is written (a batch split across two writes). */
   addPending(): void {
     this.pending++;
   }
 
   settle(): void {
-    if (this.done) return;
+    if (this.written) return;
     this.pending--;
-    if (this.pending <= 0) this.finish();
+    if (this.pending <= 0) this.markWritten();
   }
 
-  /** Done at once when nothing needs to settle it (no targets routed, no valid records). */
+  /** A processor holds this batch's effect; it is acknowledged only after `releaseHold`. */
+  addHold(): void {
+    this.holds++;
+  }
+
+  releaseHold(): void {
+    this.holds--;
+    this.finishIfDone();
+  }
+
+  /** Runs `listener` once every delivery of this batch has settled (at once when it has). */
+  whenWritten(listener: () => void): void {
+    if (this.written) listener();
+    else this.writtenListeners.push(listener);
+  }
+
+  /** Settles at once a batch that nothing needs to settle (no targets routed, no valid records). */
   settleIfNothingPending(): void {
-    if (this.pending <= 0 && !this.done) this.finish();
+    if (this.pending <= 0 && !this.written) this.markWritten();
   }
 
-  private finish(): void {
+  private markWritten(): void {
+    this.written = true;
+    for (const listener of this.writtenListeners.splice(0)) listener();
+    this.finishIfDone();
+  }
+
+  private finishIfDone(): void {
+    if (this.done || !this.written || this.holds > 0) return;
     this.done = true;
     this.onDone(this);
   }
@@ -50,22 +76,13 @@ export class AckTracker {
   constructor(private readonly commit: (checkpoint: Checkpoint) => Promise<void>) {}
 
   /**
-   * Opens a ticket for a batch that must be settled `pending` times; `onDone` runs when it
-   * is (before its checkpoint is committed).
+   * Opens a ticket for a batch that must be settled `pending` times; `onWritten` runs when it
+   * has been (the records are out of the pipeline's hands), before it is acknowledged.
    */
-  track(
-    kind: RecordKind,
-    records: readonly MarketRecord[],
-    checkpoint: Checkpoint | undefined,
-    pending: number,
-    onDone: (ticket: BatchTicket) => void = () => {},
-  ): BatchTicket {
-    const ticket = new BatchTicket(kind, records, checkpoint, pending, (done) => {
-      onDone(done);
-      this.advance();
-    });
+  track(checkpoint: Checkpoint | undefined, pending: number, onWritten: () => void = () => {}): BatchTicket {
+    const ticket = new BatchTicket(checkpoint, pending, () => this.advance());
+    ticket.whenWritten(onWritten);
     this.open.push(ticket);
-    ticket.settleIfNothingPending();
     return ticket;
   }
 
@@ -76,6 +93,17 @@ export class AckTracker {
   /** Resolves when every tracked batch is done and its commit has run. */
   async idle(): Promise<void> {
     if (this.open.length > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await this.commitChain;
+  }
+
+  /**
+   * Resolves when every tracked batch is written and what could be acknowledged was: batches
+   * a processor still holds (an open candle bucket at a stop) stay unacknowledged, so the next
+   * run reads them again.
+   */
+  async drained(): Promise<void> {
+    await Promise.all(this.open.map((ticket) => new Promise<void>((resolve) => ticket.whenWritten(resolve))));
+    await Promise.resolve();
     await this.commitChain;
   }
 

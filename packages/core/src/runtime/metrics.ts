@@ -60,6 +60,8 @@ export interface MetricsSnapshot {
   outageSeconds: Record<string, number>;
   /** Seconds since the newest record of each coin that reached its targets. */
   dataAgeSeconds: Record<string, number>;
+  /** Per processor (`<source>/<processor id>`): records taken, handed on, dropped, refused. */
+  processors: Record<string, { in: number; out: number; dropped: number; rejected: number }>;
 }
 
 export class PipelineMetrics {
@@ -69,6 +71,10 @@ export class PipelineMetrics {
   private readonly deadLettersTotal = new LabelledValues();
   private readonly batchLatency = new Histogram();
   private readonly retriesTotal = new LabelledValues();
+  private readonly processorIn = new LabelledValues();
+  private readonly processorOut = new LabelledValues();
+  private readonly processorDropped = new LabelledValues();
+  private readonly processorRejected = new LabelledValues();
   private readonly outageSecondsTotal = new LabelledValues();
   private queueDepth = 0;
   /** Newest ISO-8601 UTC time seen per coin; ISO strings in UTC compare in time order, so no parsing on the hot path. */
@@ -90,6 +96,17 @@ export class PipelineMetrics {
   }
   countDeadLetters(count: number): void {
     this.deadLettersTotal.add({}, count);
+  }
+  /** One processor call: records in, handed on, dropped on purpose, refused (dead-lettered). */
+  countProcessed(
+    processor: string,
+    counts: { in: number; out: number; dropped: number; rejected: number },
+  ): void {
+    const labels = { processor };
+    this.processorIn.add(labels, counts.in);
+    this.processorOut.add(labels, counts.out);
+    if (counts.dropped > 0) this.processorDropped.add(labels, counts.dropped);
+    if (counts.rejected > 0) this.processorRejected.add(labels, counts.rejected);
   }
   countRetry(adapterId: string): void {
     this.retriesTotal.add({ adapter: adapterId }, 1);
@@ -141,7 +158,22 @@ export class PipelineMetrics {
       retries: byAdapter(this.retriesTotal),
       outageSeconds: byAdapter(this.outageSecondsTotal),
       dataAgeSeconds,
+      processors: this.processorSnapshot(),
     };
+  }
+
+  private processorSnapshot(): MetricsSnapshot["processors"] {
+    const processors: MetricsSnapshot["processors"] = {};
+    for (const { labels, value } of this.processorIn.values.values()) {
+      const processor = labels.processor ?? "";
+      processors[processor] = {
+        in: value,
+        out: this.processorOut.get(labels),
+        dropped: this.processorDropped.get(labels),
+        rejected: this.processorRejected.get(labels),
+      };
+    }
+    return processors;
   }
 
   /** Prometheus text exposition format (version 0.0.4). */
@@ -160,6 +192,18 @@ export class PipelineMetrics {
       "qicore_dead_letters_total",
       "Records sent to the dead-letter destination.",
       this.deadLettersTotal,
+    );
+    counter("qicore_processor_records_in_total", "Records processors took.", this.processorIn);
+    counter("qicore_processor_records_out_total", "Records processors handed on.", this.processorOut);
+    counter(
+      "qicore_processor_records_dropped_total",
+      "Records processors left out on purpose.",
+      this.processorDropped,
+    );
+    counter(
+      "qicore_processor_records_rejected_total",
+      "Records processors refused (to the dead-letter destination).",
+      this.processorRejected,
     );
     counter(
       "qicore_retries_total",

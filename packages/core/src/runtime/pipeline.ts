@@ -1,19 +1,20 @@
 import type { AdapterContext, HealthStatus, StateStore } from "../adapters/types";
 import { loadPipelineConfig, loadPipelineFile } from "../config/index";
-import type { ResolvedPipeline } from "../config/types";
+import type { ResolvedPipeline, ResolvedProcessor } from "../config/types";
 import type { RecordKind } from "../dsl/kinds";
-import type { QiError } from "../errors/qi-error";
+import { type QiError, toQiError } from "../errors/qi-error";
 import { type AdapterRegistry, defaultRegistry } from "../registry/registry";
-import { ok, type Result } from "../result/result";
+import { err, ok, type Result } from "../result/result";
 import { type DeliveryState, describeDeliveryConfig, openDeliveryState } from "./delivery-state";
 import { readinessReasons } from "./health";
 import { createConsoleLogger, type Logger } from "./logger";
 import { type MetricsSnapshot, PipelineMetrics } from "./metrics";
 import { OutageTracker } from "./outages";
+import { type ChainStep, ProcessorChain } from "./processor-chain";
 import { RecordGate } from "./record-gate";
 import { RunControl } from "./run-control";
 import { Source } from "./source";
-import { SourceRunner } from "./source-runner";
+import { type ProcessedRoute, SourceRunner } from "./source-runner";
 import { Target } from "./target";
 import { TargetWorker } from "./target-worker";
 
@@ -273,12 +274,33 @@ export class Pipeline {
     if (!opened.ok) return opened;
     this.delivery = opened.value;
     this.logger.debug("checkpoints are kept in", { location: opened.value.stateLocation });
-    this.wire(opened.value);
+    const wired = await this.wire(opened.value);
+    if (!wired.ok) return wired;
     return ok(undefined);
   }
 
+  /** A chain of new processor instances for one source (and route). */
+  private async chainOf(sourceId: string, processors: readonly ResolvedProcessor[] | undefined) {
+    if (!processors || processors.length === 0) return ok(undefined);
+    const steps: ChainStep[] = [];
+    for (const processor of processors) {
+      const label = `${sourceId}/${processor.id}`;
+      try {
+        const handlers = await processor.definition.create(processor.config, this.contextFor(label));
+        steps.push({ label, definition: processor.definition, handlers });
+      } catch (thrown) {
+        return err(
+          toQiError(thrown, {
+            message: `processor "${label}" (${processor.definition.name}) could not be created`,
+          }),
+        );
+      }
+    }
+    return ok(new ProcessorChain(steps, this.metrics));
+  }
+
   /** One worker per target, one runner per source with the workers its routes name. */
-  private wire(delivery: DeliveryState): void {
+  private async wire(delivery: DeliveryState): Promise<Result<void, QiError>> {
     for (const target of this.targets.values()) {
       this.workers.set(
         target.id,
@@ -293,7 +315,17 @@ export class Pipeline {
     }
     for (const spec of this.config.sources) {
       const routes = new Map<RecordKind, TargetWorker[]>();
+      const processedRoutes: ProcessedRoute[] = [];
+      const sourceChain = await this.chainOf(spec.id, spec.processors);
+      if (!sourceChain.ok) return sourceChain;
       for (const route of this.config.routes.filter((candidate) => candidate.from === spec.id)) {
+        if (route.processors) {
+          const chain = await this.chainOf(spec.id, route.processors);
+          if (!chain.ok) return chain;
+          const workers = route.to.flatMap((targetId) => this.workers.get(targetId) ?? []);
+          if (chain.value) processedRoutes.push({ kinds: new Set(route.kinds), chain: chain.value, workers });
+          continue;
+        }
         for (const kind of route.kinds) {
           const list = routes.get(kind) ?? [];
           for (const targetId of route.to) {
@@ -307,6 +339,8 @@ export class Pipeline {
         new SourceRunner(this.sources.get(spec.id) as Source, {
           pipelineName: this.config.name,
           routes,
+          processedRoutes,
+          sourceChain: sourceChain.value,
           trusted: spec.definition.capabilities.trusted === true,
           everyMs: spec.schedule?.everyMs,
           gate: this.gate,
@@ -318,6 +352,7 @@ export class Pipeline {
         }),
       );
     }
+    return ok(undefined);
   }
 
   private async finish(): Promise<RunSummary> {

@@ -1,12 +1,14 @@
+import type { ProcessorRejection, RecordBatch } from "../adapters/processor-types";
 import type { Checkpoint, SourceBatch, StateStore } from "../adapters/types";
 import type { MarketRecord, RecordKind } from "../dsl/kinds";
 import { validateRecords } from "../dsl/validate";
 import { toQiError } from "../errors/qi-error";
-import { AckTracker } from "./ack-tracker";
+import { AckTracker, type BatchTicket } from "./ack-tracker";
 import { type DeadLetterSink, deadLetterFailure, deadLetterFor } from "./dead-letters";
 import { noteFreshness } from "./freshness";
 import type { Logger } from "./logger";
 import type { PipelineMetrics } from "./metrics";
+import type { ProcessorChain } from "./processor-chain";
 import type { RecordGate } from "./record-gate";
 import { abortableSleep, backoffDelay, retriesExhausted } from "./retry";
 import type { RunControl } from "./run-control";
@@ -14,10 +16,21 @@ import type { Source } from "./source";
 import { tapRecords } from "./tap";
 import type { TargetWorker } from "./target-worker";
 
+/** A route with processing steps: the kinds it takes, its chain, and the workers of its targets. */
+export interface ProcessedRoute {
+  kinds: ReadonlySet<RecordKind>;
+  chain: ProcessorChain;
+  workers: readonly TargetWorker[];
+}
+
 export interface SourceRunnerParts {
   pipelineName: string;
-  /** The target workers each kind of this source's records goes to. */
+  /** The target workers each kind of this source's records goes to, on routes without processors. */
   routes: ReadonlyMap<RecordKind, readonly TargetWorker[]>;
+  /** Routes with processors. */
+  processedRoutes: readonly ProcessedRoute[];
+  /** The source's own processors, applied before every route. */
+  sourceChain: ProcessorChain | undefined;
   /** The source emits the canonical form already: its records skip validation. */
   trusted: boolean;
   /** Read again this long after `read` returns (a polling source); undefined: once. */
@@ -40,24 +53,54 @@ export interface SourceRunnerParts {
  */
 export class SourceRunner {
   private readonly tracker = new AckTracker((checkpoint) => this.acknowledge(checkpoint));
+  /** Numbers the batches taken, for processors that hold their effect (1, 2, 3 ...). */
+  private sequence = 0;
+  /** Takes, ticks and the final flush run one at a time: a processor sees one call at a time. */
+  private busy: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly source: Source,
     private readonly parts: SourceRunnerParts,
   ) {}
 
-  /** Resolves when every batch taken so far is written (or dead-lettered) and acknowledged. */
+  /**
+   * Resolves when every batch taken so far is written (or dead-lettered) and acknowledged,
+   * except batches a processor still holds (an open candle bucket when the run stops): those
+   * are left unacknowledged, to be read again by the next run.
+   */
   idle(): Promise<void> {
-    return this.tracker.idle();
+    return this.tracker.drained();
+  }
+
+  private get chains(): ProcessorChain[] {
+    return [
+      ...(this.parts.sourceChain ? [this.parts.sourceChain] : []),
+      ...this.parts.processedRoutes.map((route) => route.chain),
+    ];
   }
 
   /** Reads until the source is exhausted, the run stops, or the source fails for good. */
   async run(): Promise<void> {
     const { run } = this.parts;
     const signal = run.reading;
-    let checkpoint = await this.loadCheckpoint();
+    const checkpoint = await this.loadCheckpoint();
     if (run.failure) return;
     const streak = new FailureStreak(this.source);
+    const ticks = this.startTicks();
+    try {
+      await this.readLoop(checkpoint, streak);
+    } finally {
+      clearInterval(ticks);
+    }
+    // A source that ran out (not a stop): processors hand on what they still hold.
+    if (!signal.aborted && !run.failure && this.chains.length > 0)
+      await this.serially(() => this.flushChains());
+  }
+
+  private async readLoop(initial: Checkpoint | undefined, streak: FailureStreak): Promise<void> {
+    const { run } = this.parts;
+    const signal = run.reading;
+    let checkpoint = initial;
     for (;;) {
       try {
         for await (const batch of this.source.read({
@@ -66,7 +109,7 @@ export class SourceRunner {
         })) {
           if (signal.aborted) return;
           streak.recovered();
-          await this.take(batch);
+          await this.serially(() => this.take(batch));
           if (batch.checkpoint !== undefined) checkpoint = batch.checkpoint;
         }
         streak.recovered();
@@ -87,24 +130,164 @@ export class SourceRunner {
     }
   }
 
-  /** Takes one batch: validate, dead-letter the invalid, hold room for the rest, hand it to the targets. */
+  /**
+   * Takes one batch: validate (dead-letter the invalid), hold room in the bounded queue, run it
+   * through the processors, hand what comes out to the targets. It is acknowledged once every
+   * target has it and no processor holds its effect any more.
+   */
   private async take(batch: SourceBatch): Promise<void> {
-    const { metrics, gate, routes } = this.parts;
+    const { metrics, gate, run } = this.parts;
     metrics.countIn(this.source.id, batch.records.length);
     const records = this.parts.trusted
       ? (batch.records as readonly MarketRecord[])
       : await this.validated(batch);
     if (records === undefined) return;
     tapRecords(metrics, "source", this.source.id, batch.kind, records);
-    const workers = records.length > 0 ? (routes.get(batch.kind) ?? []) : [];
+    const sequence = ++this.sequence;
     // The room this batch takes in the bounded queue is given back when every target has it.
-    const held = workers.length > 0 ? records.length : 0;
+    const held = records.length;
     if (held > 0) await gate.acquire(held);
-    const ticket = this.tracker.track(batch.kind, records, batch.checkpoint, workers.length, () => {
+    let routed: Routed;
+    try {
+      routed = await this.route({ kind: batch.kind, records }, sequence);
+    } catch (thrown) {
+      gate.release(held);
+      run.fail(toQiError(thrown));
+      return;
+    }
+    if (!(await this.deadLetterRejected(routed.rejected, batch.origin))) {
+      gate.release(held);
+      return;
+    }
+    const pending = routed.deliveries.reduce((total, delivery) => total + delivery.workers.length, 0);
+    const ticket = this.tracker.track(batch.checkpoint, pending, () => {
       if (held > 0) gate.release(held);
-      noteFreshness(metrics, batch.kind, records);
+      for (const delivery of routed.deliveries) noteFreshness(metrics, delivery.kind, delivery.records);
     });
-    for (const worker of workers) worker.enqueue(batch.kind, records, ticket, this.source.id, batch.origin);
+    for (const chain of routed.chains) chain.settleHolds(ticket, { sequence, ticket });
+    this.deliver(routed.deliveries, ticket, batch.origin);
+    ticket.settleIfNothingPending();
+  }
+
+  /** Runs records through the source's processors, then each route's, and says where what comes out goes. */
+  private async route(batch: RecordBatch, sequence: number): Promise<Routed> {
+    const routed: Routed = { deliveries: [], rejected: [], chains: new Set() };
+    let batches: RecordBatch[] = [batch];
+    const { sourceChain } = this.parts;
+    if (sourceChain) {
+      const output = await sourceChain.push(batch, sequence);
+      routed.chains.add(sourceChain);
+      routed.rejected.push(...output.rejected);
+      batches = output.batches;
+    }
+    for (const next of batches) await this.routeOne(next, sequence, routed);
+    return routed;
+  }
+
+  private async routeOne(batch: RecordBatch, sequence: number, routed: Routed): Promise<void> {
+    if (batch.records.length === 0) return;
+    const plain = this.parts.routes.get(batch.kind) ?? [];
+    if (plain.length > 0)
+      routed.deliveries.push({ kind: batch.kind, records: batch.records, workers: plain });
+    for (const route of this.parts.processedRoutes) {
+      if (!route.kinds.has(batch.kind)) continue;
+      const output = await route.chain.push(batch, sequence);
+      routed.chains.add(route.chain);
+      routed.rejected.push(...output.rejected);
+      for (const out of output.batches)
+        if (out.records.length > 0)
+          routed.deliveries.push({ kind: out.kind, records: out.records, workers: route.workers });
+    }
+  }
+
+  private deliver(
+    deliveries: readonly Delivery[],
+    ticket: BatchTicket,
+    origin: Record<string, unknown> | undefined,
+  ) {
+    for (const delivery of deliveries)
+      for (const worker of delivery.workers)
+        worker.enqueue(delivery.kind, delivery.records, ticket, this.source.id, origin);
+  }
+
+  /** Every second, processors that close work by time hand on what is due. */
+  private startTicks(): ReturnType<typeof setInterval> | undefined {
+    if (!this.chains.some((chain) => chain.ticks)) return undefined;
+    const timer = setInterval(() => {
+      void this.serially(() => this.tickChains(Date.now())).catch((thrown) =>
+        this.parts.run.fail(toQiError(thrown)),
+      );
+    }, 1_000);
+    timer.unref?.();
+    return timer;
+  }
+
+  private async tickChains(now: number): Promise<void> {
+    if (this.parts.run.reading.aborted) return;
+    await this.handOn((chain) => chain.tick(now), false);
+  }
+
+  private async flushChains(): Promise<void> {
+    await this.handOn((chain) => chain.flush(), true);
+  }
+
+  /**
+   * What chains hand on outside a batch (a tick, the final flush): the source's chain first,
+   * its output through the routes' chains, then each route's own. Delivered under a ticket of
+   * its own, which releases the inputs the chains no longer hold once it is written.
+   */
+  private async handOn(
+    call: (chain: ProcessorChain) => Promise<{ batches: RecordBatch[]; rejected: ProcessorRejection[] }>,
+    everything: boolean,
+  ) {
+    const routed: Routed = { deliveries: [], rejected: [], chains: new Set(this.chains) };
+    const { sourceChain } = this.parts;
+    if (sourceChain) {
+      const output = await call(sourceChain);
+      routed.rejected.push(...output.rejected);
+      for (const batch of output.batches) await this.routeOne(batch, batch.sequence ?? 0, routed);
+    }
+    for (const route of this.parts.processedRoutes) {
+      const output = await call(route.chain);
+      routed.rejected.push(...output.rejected);
+      for (const out of output.batches)
+        if (out.records.length > 0)
+          routed.deliveries.push({ kind: out.kind, records: out.records, workers: route.workers });
+    }
+    if (!(await this.deadLetterRejected(routed.rejected, undefined))) return;
+    const pending = routed.deliveries.reduce((total, delivery) => total + delivery.workers.length, 0);
+    const { metrics } = this.parts;
+    const ticket = this.tracker.track(undefined, pending, () => {
+      for (const delivery of routed.deliveries) noteFreshness(metrics, delivery.kind, delivery.records);
+    });
+    for (const chain of routed.chains) chain.settleHolds(ticket, undefined, everything);
+    this.deliver(routed.deliveries, ticket, undefined);
+    ticket.settleIfNothingPending();
+  }
+
+  /** Dead-letters what processors refused; false when that failed (the run then fails). */
+  private async deadLetterRejected(
+    rejected: readonly ProcessorRejection[],
+    origin: Record<string, unknown> | undefined,
+  ) {
+    if (rejected.length === 0) return true;
+    const letters = rejected.map(({ kind, record, error }) =>
+      deadLetterFor(kind, record, error, { sourceId: this.source.id, ...(origin ? { origin } : {}) }),
+    );
+    try {
+      await this.parts.deadLetters.write(letters);
+      this.parts.metrics.countDeadLetters(letters.length);
+      return true;
+    } catch (thrown) {
+      this.parts.run.fail(deadLetterFailure(this.parts.deadLetters, thrown));
+      return false;
+    }
+  }
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.busy.then(work, work);
+    this.busy = result.catch(() => undefined);
+    return result;
   }
 
   /** The valid records of a batch; the invalid ones are dead-lettered. Undefined when that failed. */
@@ -163,6 +346,20 @@ export class SourceRunner {
       });
     }
   }
+}
+
+/** Where a batch's records go after the processors, and what they refused. */
+interface Delivery {
+  kind: RecordKind;
+  records: readonly MarketRecord[];
+  workers: readonly TargetWorker[];
+}
+
+interface Routed {
+  deliveries: Delivery[];
+  rejected: ProcessorRejection[];
+  /** The chains the batch went through (their holds are settled against it). */
+  chains: Set<ProcessorChain>;
 }
 
 /** A source's consecutive failed reads, against the retry policy. */

@@ -89,8 +89,8 @@ export function registerPipelineTools(
       })();
       await discovered;
       const { config } = access;
-      const users = (role: "source" | "target", name: string) =>
-        (role === "source" ? config.sources : config.targets)
+      const users = (role: "source" | "target" | "processor", name: string) =>
+        (role === "source" ? config.sources : role === "target" ? config.targets : [])
           .filter((spec) => spec.definition.name === name)
           .map((spec) => spec.id);
       return success({

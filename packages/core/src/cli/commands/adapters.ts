@@ -19,7 +19,7 @@ export async function adaptersCommand(
   if (options.json) {
     io.out(JSON.stringify(adapters, null, 2));
   } else {
-    for (const role of ["source", "target"] as const) {
+    for (const role of ["source", "target", "processor"] as const) {
       io.out(`${role}s:`);
       for (const adapter of adapters.filter((entry) => entry.role === role)) {
         io.out(

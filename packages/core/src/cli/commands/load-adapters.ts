@@ -14,7 +14,9 @@ export async function loadAdaptersForCommand(
   const problems = installed.failed.map((entry) => entry.error.message);
   for (const specifier of load) {
     const outcomes = await Promise.all(
-      (["source", "target"] as const).map((role) => registry.resolve(role, specifier, { baseDir: cwd })),
+      (["source", "target", "processor"] as const).map((role) =>
+        registry.resolve(role, specifier, { baseDir: cwd }),
+      ),
     );
     let loaded = false;
     for (const outcome of outcomes) {
@@ -26,10 +28,10 @@ export async function loadAdaptersForCommand(
         registry.register(definition, `--load ${specifier}`);
     }
     if (loaded) continue;
-    // Both roles failed; a module that exports one kind only fails the other as "exports no
+    // Every role failed; a module that exports one kind only fails the others as "exports no
     // source adapter", so the more telling message is the one that is not about the role.
     const messages = outcomes.flatMap((outcome) => (outcome.ok ? [] : [outcome.error.message]));
-    const telling = messages.find((message) => !/exports no (source|target) adapter/.test(message));
+    const telling = messages.find((message) => !/exports no (source|target|processor) adapter/.test(message));
     problems.push(`could not load ${specifier}: ${telling ?? messages.join("; ")}`);
   }
   return problems;

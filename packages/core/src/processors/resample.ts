@@ -1,0 +1,160 @@
+import { z } from "zod";
+import { defineProcessor } from "../adapters/define";
+import type { ProcessorOutput, RecordBatch } from "../adapters/processor-types";
+import { ADAPTER_CONTRACT_VERSION } from "../adapters/types";
+import type { MarketRecord } from "../dsl/kinds";
+import type { CryptoOHLCV } from "../dsl/records";
+import { bucketStart, candleWidth, widthMs } from "./buckets";
+import { addDecimal, compareDecimal } from "./decimal-text";
+import { identityOf, seriesKey } from "./series";
+
+export const resampleConfigSchema = z.strictObject({
+  widths: z
+    .array(candleWidth)
+    .min(1, "list at least one width, e.g. [5m, 1h, 1d]")
+    .describe("Wider widths to build."),
+  from: candleWidth
+    .optional()
+    .describe(
+      "The input width to build from, e.g. 1m; by default the first width each series brings (others pass on untouched).",
+    ),
+  includeOpen: z
+    .boolean()
+    .default(false)
+    .describe("Build from open input candles too (isFinal: false); final ones only by default."),
+  keepInput: z.boolean().default(false).describe("Also hand on the input candles."),
+});
+
+type ResampleConfig = z.output<typeof resampleConfigSchema>;
+
+interface WideBucket {
+  start: number;
+  timeframe: string;
+  /** The input candles, by their open time (a revised one replaces the earlier). */
+  parts: Map<number, CryptoOHLCV>;
+  firstSequence: number;
+}
+
+/**
+ * Wider candles from narrower ones (1m → 5m, 1h, 1d): first open, highest high, lowest low,
+ * last close, summed volume and trade count. A wide bucket is final when its last input candle
+ * is final, or when a candle of a later bucket arrives (a gap at its end stays a gap).
+ */
+function createResampler(config: ResampleConfig) {
+  const widths = config.widths.map((timeframe) => ({ timeframe, width: widthMs(timeframe) }));
+  const inputWidth = new Map<string, string>();
+  const open = new Map<string, WideBucket>();
+
+  const merge = (bucket: WideBucket, timeframe: string, isFinal: boolean): CryptoOHLCV => {
+    const parts = [...bucket.parts.values()].sort(
+      (a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp),
+    );
+    const first = parts[0] as CryptoOHLCV;
+    const last = parts[parts.length - 1] as CryptoOHLCV;
+    let high = first.high;
+    let low = first.low;
+    let volume: string | undefined;
+    let tradeCount: number | undefined;
+    for (const part of parts) {
+      if (compareDecimal(part.high, high) > 0) high = part.high;
+      if (compareDecimal(part.low, low) < 0) low = part.low;
+      if (part.volume !== undefined && part.volume !== null)
+        volume = volume === undefined ? part.volume : addDecimal(volume, part.volume);
+      const count = (part as { tradeCount?: number }).tradeCount;
+      if (count !== undefined) tradeCount = (tradeCount ?? 0) + count;
+    }
+    const {
+      tradeCount: _count,
+      filled: _filled,
+      ...base
+    } = first as CryptoOHLCV & { tradeCount?: number; filled?: boolean };
+    return {
+      ...base,
+      timestamp: new Date(bucket.start).toISOString(),
+      timeframe,
+      open: first.open,
+      high,
+      low,
+      close: last.close,
+      ...(volume !== undefined ? { volume } : {}),
+      isFinal,
+      ...(tradeCount !== undefined ? { tradeCount } : {}),
+    } as CryptoOHLCV;
+  };
+
+  return {
+    process(batch: RecordBatch, sequence: number): ProcessorOutput {
+      const out: CryptoOHLCV[] = [];
+      const passed: MarketRecord[] = config.keepInput ? [...batch.records] : [];
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const record of batch.records) {
+        const candle = record as CryptoOHLCV;
+        const series = seriesKey(identityOf(record));
+        const wanted = config.from ?? inputWidth.get(series) ?? candle.timeframe;
+        inputWidth.set(series, wanted);
+        if (candle.timeframe !== wanted) {
+          if (!config.keepInput) passed.push(record);
+          continue;
+        }
+        const time = Date.parse(candle.timestamp);
+        const end = time + widthMs(candle.timeframe);
+        for (const { timeframe, width } of widths) {
+          const key = `${series}\u0000${timeframe}`;
+          const start = bucketStart(time, width);
+          let bucket = open.get(key);
+          // The series' candles come in order: a candle of a later bucket ends the open one.
+          if (bucket && bucket.start !== start) {
+            out.push(merge(bucket, timeframe, true));
+            oldest = Math.min(oldest, bucket.firstSequence);
+            open.delete(key);
+            bucket = undefined;
+          }
+          if (!candle.isFinal && !config.includeOpen) continue;
+          if (!bucket) {
+            bucket = { start, timeframe, parts: new Map(), firstSequence: sequence };
+            open.set(key, bucket);
+          }
+          bucket.parts.set(time, candle);
+          if (end >= start + width && candle.isFinal) {
+            out.push(merge(bucket, timeframe, true));
+            oldest = Math.min(oldest, bucket.firstSequence);
+            open.delete(key);
+          }
+        }
+      }
+      const batches: RecordBatch[] = [];
+      if (passed.length > 0) batches.push({ kind: "ohlcv", records: passed });
+      if (out.length > 0)
+        batches.push({
+          kind: "ohlcv",
+          records: out,
+          ...(Number.isFinite(oldest) ? { sequence: oldest } : {}),
+        });
+      return { batches };
+    },
+
+    flush(): ProcessorOutput {
+      const out: CryptoOHLCV[] = [];
+      for (const bucket of open.values()) out.push(merge(bucket, bucket.timeframe, true));
+      open.clear();
+      return { batches: out.length > 0 ? [{ kind: "ohlcv", records: out }] : [] };
+    },
+
+    retainedFrom(): number | undefined {
+      let oldest: number | undefined;
+      for (const bucket of open.values())
+        if (oldest === undefined || bucket.firstSequence < oldest) oldest = bucket.firstSequence;
+      return oldest;
+    },
+  };
+}
+
+export const resampleProcessor = defineProcessor({
+  name: "resample",
+  description: "Wider candles from narrower ones (1m → 5m, 1h, 1d), from final candles unless asked.",
+  contractVersion: ADAPTER_CONTRACT_VERSION,
+  coreVersion: "^0.1.0",
+  configSchema: resampleConfigSchema,
+  capabilities: { kinds: ["ohlcv"], emits: ["ohlcv"] },
+  create: (config) => createResampler(config),
+});
