@@ -74,10 +74,10 @@ describe("timescale target config", () => {
     return pool.end();
   });
 
-  it("is a target of all three kinds, idempotent, whose config schema is what pipeline files are checked with", () => {
+  it("is a target of every record kind, idempotent, whose config schema is what pipeline files are checked with", () => {
     expect(timescaleTarget.role).toBe("target");
     expect(timescaleTarget.capabilities).toEqual({
-      kinds: ["price", "ohlcv", "analytics"],
+      kinds: ["price", "ohlcv", "analytics", "trade", "quote"],
       idempotent: true,
       deadLetter: false,
     });

@@ -160,8 +160,10 @@ const STEPS: readonly Step[] = [
     // The upgrade blocks first (they switch compression off where the key changes), then the
     // generated DDL of what the database has so far: new tables, comments, hypertables and
     // compression with the new keys. All of it is a no-op on a database created by this release.
+    // The columns added since (step 6) come before the generated DDL, which comments on them.
     statements: (options, applied) => [
       ...instrumentUpgradeStatements(options.schema),
+      ...addedColumns(options.schema),
       ...generated(options, applied).filter((statement) => !/^CREATE EXTENSION/i.test(statement)),
     ],
   },
@@ -177,7 +179,8 @@ const STEPS: readonly Step[] = [
 /**
  * `ADD COLUMN IF NOT EXISTS` for every optional field of the records, so a table made before a
  * field existed gains it (a no-op where it is there). Optional fields are nullable columns,
- * which every edition adds in place, compressed hypertables included.
+ * which every edition adds in place, compressed hypertables included. A table not there yet
+ * is left to the DDL that creates it whole.
  */
 function addedColumns(schema: string): string[] {
   return RECORD_KINDS.flatMap((kind) => {
@@ -187,7 +190,7 @@ function addedColumns(schema: string): string[] {
       .filter((column) => column.nullable)
       .map(
         (column) =>
-          `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(column.column)} ${column.sqlType}`,
+          `ALTER TABLE IF EXISTS ${table} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(column.column)} ${column.sqlType}`,
       );
   });
 }

@@ -4,6 +4,8 @@ import {
   type CryptoMarketAnalytics,
   type CryptoOHLCV,
   type CryptoPrice,
+  type CryptoQuote,
+  type CryptoTrade,
   err,
   type HealthStatus,
   ok,
@@ -18,7 +20,14 @@ import { type Database, qualifiedName, quoteIdentifier } from "./database";
 import { describeEdition, detectEdition, type Edition, type TimescaleMode } from "./edition";
 import { ADAPTER_NAME, databaseError } from "./errors";
 import { CANDLE_VIEWS, candleViewName } from "./migrations";
-import type { Candle, CompressionStats, HypertableInfo, TimescaleReader } from "./types";
+import type {
+  Candle,
+  CompressionStats,
+  ExchangeFilter,
+  HypertableInfo,
+  QueryLimit,
+  TimescaleReader,
+} from "./types";
 
 export interface ReaderSettings {
   schema: string;
@@ -130,6 +139,8 @@ export function createReader(database: Database, settings: ReaderSettings): Time
   const prices = kindQuery("price", schema);
   const candles = kindQuery("ohlcv", schema);
   const analytics = kindQuery("analytics", schema);
+  const trades = kindQuery("trade", schema);
+  const quotes = kindQuery("quote", schema);
   let edition: Promise<Edition> | undefined;
   const limitOf = (requested: number | undefined) => {
     if (requested === undefined) return settings.maxRows;
@@ -182,7 +193,41 @@ export function createReader(database: Database, settings: ReaderSettings): Time
     return result.rows.map((row) => toCandle(row, timeframe));
   }
 
+  /** Records of an instrument in a time range: trades and quotes are read the same way. */
+  function readInstrumentRange<T>(
+    query: KindQuery,
+    noun: string,
+    instrument: string,
+    start: Date,
+    end: Date,
+    options: QueryLimit & ExchangeFilter,
+  ): AsyncResult<T[]> {
+    const problem = checkText("instrument", instrument) ?? checkRange(start, end);
+    if (problem) return Promise.resolve(err(problem));
+    return run(`reading the ${noun} of ${instrument} from ${query.table}`, async () => {
+      const params: unknown[] = [instrument, start.toISOString(), end.toISOString(), limitOf(options.limit)];
+      const exchange =
+        options.exchangeId === undefined
+          ? ""
+          : ` AND ${query.column("exchangeId")} = $${params.push(options.exchangeId)}`;
+      const time = quoteIdentifier(query.model.timeColumn);
+      const result = await database.query<Record<string, unknown>>(
+        `SELECT ${query.selectList} FROM ${query.table}
+         WHERE ${query.column("instrument")} = $1 AND ${time} >= $2::timestamptz AND ${time} < $3::timestamptz${exchange}
+         ORDER BY ${time}, ${query.column("exchangeId")} LIMIT $4`,
+        params,
+      );
+      return result.rows.map((row) => query.toRecord(row) as T);
+    });
+  }
+
   return {
+    getTrades: (instrument, start, end, options = {}) =>
+      readInstrumentRange<CryptoTrade>(trades, "trades", instrument, start, end, options),
+
+    getQuotes: (instrument, start, end, options = {}) =>
+      readInstrumentRange<CryptoQuote>(quotes, "quotes", instrument, start, end, options),
+
     getPriceHistory(coinId, start, end, options = {}) {
       const problem = checkText("coinId", coinId) ?? checkRange(start, end);
       if (problem) return Promise.resolve(err(problem));

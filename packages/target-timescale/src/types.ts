@@ -3,6 +3,8 @@ import type {
   CryptoMarketAnalytics,
   CryptoOHLCV,
   CryptoPrice,
+  CryptoQuote,
+  CryptoTrade,
   HealthStatus,
   Logger,
 } from "@qicore/core/adapter";
@@ -104,6 +106,20 @@ export interface TimescaleReader {
     coinIds?: readonly string[],
     options?: QueryLimit & ExchangeFilter,
   ): AsyncResult<CryptoPrice[]>;
+  /** Trades of an instrument (e.g. `BTC-USDT`) with start <= time < end, oldest first. */
+  getTrades(
+    instrument: string,
+    start: Date,
+    end: Date,
+    options?: QueryLimit & ExchangeFilter,
+  ): AsyncResult<CryptoTrade[]>;
+  /** Quotes (best bid and ask) of an instrument with start <= time < end, oldest first. */
+  getQuotes(
+    instrument: string,
+    start: Date,
+    end: Date,
+    options?: QueryLimit & ExchangeFilter,
+  ): AsyncResult<CryptoQuote[]>;
   /** The newest `count` stored candles of a coin and width, oldest first. */
   getLatestOHLCV(
     coinId: string,

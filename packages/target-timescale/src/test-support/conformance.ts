@@ -4,6 +4,8 @@ import { type TimescaleTarget, timescaleTarget } from "../index";
 
 const EVER = [new Date("2000-01-01T00:00:00Z"), new Date("2100-01-01T00:00:00Z")] as const;
 const COINS = ["bitcoin", "ethereum", "solana"];
+// The sample trades and quotes are of these instruments (one exchange's markets).
+const INSTRUMENTS = ["BTC-USD", "ETH-USD", "SOL-USD"];
 
 function withoutNulls(record: object): MarketRecord {
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== null)) as MarketRecord;
@@ -13,6 +15,17 @@ function withoutNulls(record: object): MarketRecord {
 async function readBack(kind: RecordKind, handlers: TargetHandlers): Promise<MarketRecord[]> {
   const { reader } = handlers as TimescaleTarget;
   const rows: object[] = [];
+  if (kind === "trade" || kind === "quote") {
+    for (const instrument of INSTRUMENTS) {
+      const result =
+        kind === "trade"
+          ? await reader.getTrades(instrument, ...EVER)
+          : await reader.getQuotes(instrument, ...EVER);
+      if (!result.ok) throw result.error;
+      rows.push(...result.value);
+    }
+    return rows.map(withoutNulls);
+  }
   for (const coin of kind === "analytics" ? [] : COINS) {
     const result =
       kind === "price"

@@ -83,7 +83,9 @@ export function describeTimescaleTarget(engine: EngineUnderTest): void {
       const versions = await database.query<{ version: number }>(
         `SELECT version FROM "s_migrate".qicore_schema_version ORDER BY version`,
       );
-      const expected = { postgres: [1, 5], apache: [1, 2, 5], timescale: [1, 2, 3, 4, 5] }[engine.edition];
+      const expected = { postgres: [1, 5, 6], apache: [1, 2, 5, 6], timescale: [1, 2, 3, 4, 5, 6] }[
+        engine.edition
+      ];
       expect(versions.rows.map((row) => Number(row.version))).toEqual(expected);
       expect(first.migration?.schemaVersion).toBe(expected.at(-1));
       const third = make("s_migrate");
