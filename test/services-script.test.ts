@@ -81,7 +81,7 @@ describe("scripts/services.sh on failure", () => {
   it("refuses an unknown service by name instead of starting nothing", () => {
     const result = runServices(["up", "redis"], { QICORE_SERVICES_CACHE: temporaryFolder() });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("unknown service 'redis' (known: timescale postgres kafka)");
+    expect(result.stderr).toContain("unknown service 'redis' (known: timescale postgres kafka chromium)");
     expect(result.stderr).not.toContain("all up");
   });
 });

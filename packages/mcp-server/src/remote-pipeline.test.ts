@@ -30,6 +30,7 @@ describe("parsePrometheus", () => {
     metrics.addOutageSeconds("db", 4.5);
     for (const seconds of [0.004, 0.02, 0.02, 0.3, 2]) metrics.observeBatch("db", seconds);
     const now = Date.parse("2024-01-01T00:10:00Z");
+    metrics.countProcessed("gen/candles", { in: 1200, out: 40, dropped: 2, rejected: 1 });
     metrics.noteNewest("bitcoin", "2024-01-01T00:09:30.000Z");
     metrics.noteNewest("usd-coin", "2024-01-01T00:05:00.000Z");
     const parsed = parsePrometheus(metrics.prometheus(now));
@@ -44,6 +45,7 @@ describe("parsePrometheus", () => {
       outageSeconds: { db: 4.5 },
       dataAgeSeconds: { bitcoin: 30, "usd-coin": 300 },
       batches: { db: { ...snapshot.batches.db } },
+      processors: { "gen/candles": { in: 1200, out: 40, dropped: 2, rejected: 1 } },
     });
   });
 });

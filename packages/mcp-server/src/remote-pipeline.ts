@@ -122,6 +122,20 @@ export function parsePrometheus(text: string): MetricsView {
       case "qicore_queue_depth_records":
         view.queueDepth = value;
         break;
+      case "qicore_processor_records_in_total":
+      case "qicore_processor_records_out_total":
+      case "qicore_processor_records_dropped_total":
+      case "qicore_processor_records_rejected_total": {
+        const processor = labels.processor ?? "";
+        view.processors[processor] ??= { in: 0, out: 0, dropped: 0, rejected: 0 };
+        const field = name.slice("qicore_processor_records_".length, -"_total".length) as
+          | "in"
+          | "out"
+          | "dropped"
+          | "rejected";
+        view.processors[processor][field] = value;
+        break;
+      }
       case "qicore_data_age_seconds":
         if (labels.coin !== undefined) view.dataAgeSeconds[labels.coin] = value;
         break;

@@ -60,16 +60,18 @@ export function registerPipelineTools(
     {
       title: "Adapters",
       description:
-        "The sources and targets installed with this server (built-ins and @qicore adapter packages), and which of them the served pipeline uses.",
+        "The sources, processors and targets installed with this server (built-ins and @qicore adapter packages), and which of them the served pipeline uses.",
       inputSchema: {},
       outputSchema: {
         adapters: z.array(
           z.object({
-            role: z.enum(["source", "target"]),
+            role: z.enum(["source", "target", "processor"]),
             name: z.string(),
             kinds: z.array(z.string()),
             description: z.string().optional(),
-            usedBy: z.array(z.string()).describe("Ids of the pipeline's sources or targets of this adapter."),
+            usedBy: z
+              .array(z.string())
+              .describe("Ids of the pipeline's sources, targets or processors of this adapter."),
           }),
         ),
         pipeline: z.object({
@@ -89,10 +91,18 @@ export function registerPipelineTools(
       })();
       await discovered;
       const { config } = access;
-      const users = (role: "source" | "target" | "processor", name: string) =>
-        (role === "source" ? config.sources : role === "target" ? config.targets : [])
-          .filter((spec) => spec.definition.name === name)
-          .map((spec) => spec.id);
+      const users = (role: "source" | "target" | "processor", name: string) => [
+        ...new Set(
+          (role === "source"
+            ? config.sources
+            : role === "target"
+              ? config.targets
+              : [...config.sources, ...config.routes].flatMap((entry) => entry.processors ?? [])
+          )
+            .filter((spec) => spec.definition.name === name)
+            .map((spec) => spec.id),
+        ),
+      ];
       return success({
         adapters: registry.list().map((adapter) => ({
           role: adapter.role,
