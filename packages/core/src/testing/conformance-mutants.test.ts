@@ -91,4 +91,32 @@ describe("the conformance suite against adapters with known bugs", () => {
     expect(message).toContain("getOHLCV(");
     expect(message).toContain("is not a valid ohlcv");
   });
+
+  it("fails a processor that hands on a kind it does not declare, in the kinds check only", () => {
+    expect(failedChecks("undeclared-kind-processor.conformance.ts")).toEqual([
+      "hands on only the kinds it declares, each a valid record, from trade input",
+    ]);
+  });
+
+  it("fails a processor that writes into its input records, in the unchanged-input check only", () => {
+    expect(failedChecks("input-mutating-processor.conformance.ts")).toEqual([
+      "leaves the trade records it is given unchanged",
+    ]);
+  });
+
+  it("fails a processor that holds records without saying so, in the holds check only", () => {
+    expect(failedChecks("silent-holding-processor.conformance.ts")).toEqual([
+      "says which trade input it holds, and holds nothing after a flush",
+    ]);
+    const message = resultsOf("silent-holding-processor.conformance.ts")
+      .flatMap((result) => result.failureMessages)
+      .join("\n");
+    expect(message).toContain("flush() handed on records");
+  });
+
+  it("fails a processor whose results depend on batch boundaries, in the batching check only", () => {
+    expect(failedChecks("batch-bound-processor.conformance.ts")).toEqual([
+      "gives the same results however its trade input is batched",
+    ]);
+  });
 });

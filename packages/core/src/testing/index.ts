@@ -1,6 +1,6 @@
 /**
  * Test helpers for adapter authors: the conformance suite every adapter runs
- * (testSource, testTarget) and in-memory test doubles.
+ * (testSource, testTarget, testProcessor) and in-memory test doubles.
  */
 
 export { MemoryStore, memoryStore, memoryTarget } from "../builtin/memory-target";
@@ -8,6 +8,7 @@ export { syntheticSource } from "../builtin/synthetic-source";
 export { createMemoryLogger, silentLogger } from "../runtime/logger";
 export { MemoryStateStore } from "../runtime/state-store";
 export { precisionRecords } from "./precision-records";
+export { type TestProcessorOptions, testProcessor } from "./processor-conformance";
 export { sampleRecords } from "./sample-records";
 export { type TestSourceOptions, testSource } from "./source-conformance";
 export { type TestTargetOptions, testTarget } from "./target-conformance";

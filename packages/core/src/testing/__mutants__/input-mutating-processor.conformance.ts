@@ -1,0 +1,4 @@
+import { testProcessor } from "../processor-conformance";
+import { inputMutatingProcessor } from "./mutant-processors";
+
+testProcessor({ adapter: inputMutatingProcessor, config: {} });

@@ -1,0 +1,4 @@
+import { testProcessor } from "../processor-conformance";
+import { undeclaredKindProcessor } from "./mutant-processors";
+
+testProcessor({ adapter: undeclaredKindProcessor, config: {} });
