@@ -12,13 +12,5 @@ export default defineConfig({
   target: "node20",
   sourcemap: true,
   clean: true,
-  external: [
-    "@qicore/core",
-    "@platformatic/kafka",
-    "kafkajs",
-    "kafkajs-snappy",
-    "@2l/kafkajs-lz4",
-    "@mongodb-js/zstd",
-    "zod",
-  ],
+  external: ["@qicore/core", "@qicore/kafka-common", "@platformatic/kafka", "kafkajs", "zod"],
 });

@@ -1,4 +1,4 @@
-import type { Logger } from "@qicore/core";
+import type { Logger } from "@qicore/core/adapter";
 import type { PartitionOffset } from "./client/types";
 import { kafkaErrorType, kafkaFailure } from "./errors";
 import { partitionKey } from "./offsets";

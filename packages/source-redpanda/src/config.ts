@@ -1,5 +1,5 @@
-import { RECORD_KIND_DEFINITIONS, RECORD_KINDS, type RecordKind } from "@qicore/core";
-import { connectionFields } from "@qicore/target-redpanda/kafka";
+import { RECORD_KIND_DEFINITIONS, RECORD_KINDS, type RecordKind } from "@qicore/core/adapter";
+import { connectionFields } from "@qicore/kafka-common";
 import { z } from "zod";
 
 // Kafka's own rule for topic names (kafka.common.internals.Topic).

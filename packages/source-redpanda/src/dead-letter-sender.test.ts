@@ -1,4 +1,4 @@
-import { DEAD_LETTER_HEADER } from "@qicore/target-redpanda/kafka";
+import { DEAD_LETTER_HEADER } from "@qicore/kafka-common";
 import { describe, expect, it } from "vitest";
 import type { OutgoingMessage } from "./client/types";
 import { boundedCopy, DeadLetterSender, sizeOf } from "./dead-letter-sender";

@@ -1,4 +1,4 @@
-import { DEAD_LETTER_HEADER, isTooLarge } from "@qicore/target-redpanda/kafka";
+import { DEAD_LETTER_HEADER, isTooLarge } from "@qicore/kafka-common";
 import type { HeaderValue, OutgoingMessage } from "./client/types";
 
 /** Kafka's default max.message.bytes, assumed where the topic's own is unknown. */

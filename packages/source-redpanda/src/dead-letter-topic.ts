@@ -1,4 +1,4 @@
-import type { Logger } from "@qicore/core";
+import type { Logger } from "@qicore/core/adapter";
 import type { KafkaAdmin } from "./client/types";
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from "./dead-letter-sender";
 

@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
-import { type MarketRecord, type RecordKind, validateParsedRecord } from "@qicore/core";
-import { DEAD_LETTER_HEADER, HEADER } from "@qicore/target-redpanda/kafka";
+import { type MarketRecord, type RecordKind, validateParsedRecord } from "@qicore/core/adapter";
+import { DEAD_LETTER_HEADER, HEADER } from "@qicore/kafka-common";
 import type { ConsumedMessage, HeaderValue, OutgoingMessage } from "./client/types";
 
 export { DEAD_LETTER_HEADER, HEADER };

@@ -1,7 +1,7 @@
-import type { QiError } from "@qicore/core";
-import { kafkaFailure as sharedKafkaFailure } from "@qicore/target-redpanda/kafka";
+import type { QiError } from "@qicore/core/adapter";
+import { kafkaFailure as sharedKafkaFailure } from "@qicore/kafka-common";
 
-export { kafkaErrorType } from "@qicore/target-redpanda/kafka";
+export { kafkaErrorType } from "@qicore/kafka-common";
 
 /** The adapter's name in messages. */
 export const ADAPTER_NAME = "source-redpanda";
@@ -11,7 +11,10 @@ export const ADAPTER_NAME = "source-redpanda";
  * EXTERNAL; retryable unless Kafka says the request itself is wrong), named after this source.
  */
 export function kafkaFailure(
-  ...[thrown, what, context, adapter = ADAPTER_NAME]: Parameters<typeof sharedKafkaFailure>
+  thrown: unknown,
+  what: string,
+  context: Record<string, unknown> = {},
+  adapter = ADAPTER_NAME,
 ): QiError {
   return sharedKafkaFailure(thrown, what, context, adapter);
 }

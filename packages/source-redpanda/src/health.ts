@@ -1,4 +1,4 @@
-import type { HealthStatus } from "@qicore/core";
+import type { HealthStatus } from "@qicore/core/adapter";
 import type { GroupLag } from "./group-lag";
 import type { StalledPartition } from "./stall-watch";
 import type { ConsumerStream, FetchLag } from "./stream";

@@ -1,4 +1,4 @@
-import { registerAdapter } from "@qicore/core";
+import { registerAdapter } from "@qicore/core/adapter";
 import { redpandaSource } from "./source";
 
 export {
@@ -7,7 +7,7 @@ export {
   connectionSchema,
   kafkajsConfig,
   registerCodecs,
-} from "@qicore/target-redpanda/kafka";
+} from "@qicore/kafka-common";
 export { createKafkajsClient } from "./client/kafkajs";
 export type * from "./client/types";
 export {

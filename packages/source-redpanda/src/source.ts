@@ -11,8 +11,8 @@ import {
   type SourceBatch,
   type SourceHandlers,
   silentLogger,
-} from "@qicore/core";
-import { parseKafkaOptions, withInjectedBrokers } from "@qicore/target-redpanda/kafka";
+} from "@qicore/core/adapter";
+import { parseKafkaOptions, withInjectedBrokers } from "@qicore/kafka-common";
 import type { Kafka } from "kafkajs";
 import { createKafkajsClient } from "./client/kafkajs";
 import type { KafkaAdmin, KafkaClient, KafkaProducer, OutgoingMessage } from "./client/types";

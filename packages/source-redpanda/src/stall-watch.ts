@@ -1,4 +1,4 @@
-import type { Logger } from "@qicore/core";
+import type { Logger } from "@qicore/core/adapter";
 
 /** Where one partition's group stands, as the brokers answer. */
 export interface PartitionStanding {

@@ -1,4 +1,4 @@
-import type { Logger, MarketRecord, RecordKind, SourceBatch } from "@qicore/core";
+import type { Logger, MarketRecord, RecordKind, SourceBatch } from "@qicore/core/adapter";
 import type {
   ConsumedBatch,
   ConsumerListener,

@@ -1,6 +1,6 @@
-import { RECORD_KIND_DEFINITIONS, RECORD_KINDS, type RecordKind } from "@qicore/core";
+import { RECORD_KIND_DEFINITIONS, RECORD_KINDS, type RecordKind } from "@qicore/core/adapter";
+import { connectionFields } from "@qicore/kafka-common";
 import { z } from "zod";
-import { connectionFields } from "./connection";
 
 // Kafka's own rule for topic names (kafka.common.internals.Topic).
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;

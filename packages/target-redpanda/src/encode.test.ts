@@ -1,8 +1,8 @@
 import { type CryptoPrice, RECORD_KIND_DEFINITIONS, recordSchemaId } from "@qicore/core";
 import { sampleRecords } from "@qicore/core/testing";
+import { DEAD_LETTER_HEADER, HEADER } from "@qicore/kafka-common";
 import { describe, expect, it } from "vitest";
 import { encodeDeadLetter, RecordEncoder } from "./encode";
-import { DEAD_LETTER_HEADER, HEADER } from "./headers";
 import { parseRedpandaTargetConfig } from "./target";
 import { describeDrift, planTopics } from "./topics";
 

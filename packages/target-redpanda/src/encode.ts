@@ -4,10 +4,15 @@ import {
   QiError,
   type RecordFailure,
   type RecordKind,
-} from "@qicore/core";
+} from "@qicore/core/adapter";
+import {
+  DEAD_LETTER_CONTENT_TYPE,
+  DEAD_LETTER_HEADER,
+  HEADER,
+  JSON_CONTENT_TYPE,
+} from "@qicore/kafka-common";
 import type { HeaderValue, OutgoingMessage, TopicMessages, TopicToCreate } from "./client/types";
 import { ADAPTER_NAME } from "./errors";
-import { DEAD_LETTER_CONTENT_TYPE, DEAD_LETTER_HEADER, HEADER, JSON_CONTENT_TYPE } from "./headers";
 import { exchangeTopic, type TopicPlan } from "./topics";
 
 /** Messages of one write, grouped by topic, with the records that could not become messages. */

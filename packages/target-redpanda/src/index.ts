@@ -1,8 +1,19 @@
-import { registerAdapter } from "@qicore/core";
+import { registerAdapter } from "@qicore/core/adapter";
 import { redpandaTarget } from "./target";
 
-export { registerCodecs } from "./client/codecs";
-export { createKafkajsClient, kafkajsConfig } from "./client/kafkajs";
+// The shared Kafka plumbing, still exported here for code that imported it from the target.
+export {
+  type ConnectionConfig,
+  connectionFields,
+  connectionSchema,
+  DEAD_LETTER_CONTENT_TYPE,
+  DEAD_LETTER_HEADER,
+  HEADER,
+  JSON_CONTENT_TYPE,
+  kafkajsConfig,
+  registerCodecs,
+} from "@qicore/kafka-common";
+export { createKafkajsClient } from "./client/kafkajs";
 export type * from "./client/types";
 export {
   type RedpandaTargetConfig,
@@ -10,10 +21,8 @@ export {
   redpandaTargetConfigSchema,
   topicName,
 } from "./config";
-export { type ConnectionConfig, connectionFields, connectionSchema } from "./connection";
 export { encodeDeadLetter, RecordEncoder } from "./encode";
 export { kafkaErrorType, kafkaFailure } from "./errors";
-export { DEAD_LETTER_CONTENT_TYPE, DEAD_LETTER_HEADER, HEADER, JSON_CONTENT_TYPE } from "./headers";
 export {
   createRedpandaTarget,
   parseRedpandaTargetConfig,

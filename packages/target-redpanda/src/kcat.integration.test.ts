@@ -1,8 +1,8 @@
 import { type CryptoPrice, RECORD_KIND_DEFINITIONS, recordSchemaId, validateRecord } from "@qicore/core";
 import { sampleRecords } from "@qicore/core/testing";
+import { HEADER } from "@qicore/kafka-common";
 import { describe, expect, it } from "vitest";
 import { requireKafkaBrokers, requireKcat } from "../../../test/services";
-import { HEADER } from "./headers";
 import { createRedpandaTarget } from "./target";
 import { kcatConsume, kcatProduce } from "./test-support/kcat";
 import { PRODUCER_LIBRARIES } from "./test-support/libraries";

@@ -1,4 +1,4 @@
-import type { Logger } from "@qicore/core";
+import type { Logger } from "@qicore/core/adapter";
 import type { KafkaProducer, TopicMessages } from "./client/types";
 import type { Sender } from "./send-queue";
 

@@ -1,4 +1,4 @@
-import type { QiError, RecordFailure } from "@qicore/core";
+import type { QiError, RecordFailure } from "@qicore/core/adapter";
 
 /**
  * One write call's messages on their way through the send queue. It settles once every

@@ -8,10 +8,10 @@ import {
   validateRecord,
 } from "@qicore/core";
 import { createMemoryLogger, MemoryStateStore, sampleRecords, testTarget } from "@qicore/core/testing";
+import { DEAD_LETTER_HEADER, HEADER } from "@qicore/kafka-common";
 import kafkajs from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireKafkaBrokerList, requireKafkaBrokers, requireKcat } from "../../../test/services";
-import { DEAD_LETTER_HEADER, HEADER } from "./headers";
 import { createRedpandaTarget, redpandaTarget } from "./target";
 import { kcatConsume } from "./test-support/kcat";
 import { PRODUCER_LIBRARIES } from "./test-support/libraries";

@@ -1,4 +1,4 @@
-import type { QiError } from "@qicore/core";
+import type { QiError } from "@qicore/core/adapter";
 import type { OutgoingMessage, TopicMessages } from "./client/types";
 import type { QueuedWrite } from "./queued-write";
 

@@ -11,7 +11,8 @@ import {
   silentLogger,
   type TargetHandlers,
   type WriteOutcome,
-} from "@qicore/core";
+} from "@qicore/core/adapter";
+import { parseKafkaOptions, withInjectedBrokers } from "@qicore/kafka-common";
 import type { Kafka } from "kafkajs";
 import { createClient } from "./client/create";
 import { createKafkajsClient } from "./client/kafkajs";
@@ -23,7 +24,6 @@ import {
 } from "./config";
 import { encodeDeadLetter, RecordEncoder } from "./encode";
 import { ADAPTER_NAME, kafkaFailure, needsNewProducer } from "./errors";
-import { parseKafkaOptions, withInjectedBrokers } from "./options";
 import { ProducerSlot } from "./producer-slot";
 import { QueuedWrite } from "./queued-write";
 import { type FailureVerdict, type QueueEntry, SendQueue } from "./send-queue";

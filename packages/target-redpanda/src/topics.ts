@@ -1,4 +1,10 @@
-import { generateTopicConfigs, type Logger, QiError, RECORD_KINDS, type RecordKind } from "@qicore/core";
+import {
+  generateTopicConfigs,
+  type Logger,
+  QiError,
+  RECORD_KINDS,
+  type RecordKind,
+} from "@qicore/core/adapter";
 import type { KafkaAdmin, TopicDescription, TopicToCreate } from "./client/types";
 import { DEFAULT_DEAD_LETTER_TOPIC, type RedpandaTargetConfig } from "./config";
 import { ADAPTER_NAME, kafkaFailure } from "./errors";

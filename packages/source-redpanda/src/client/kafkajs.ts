@@ -1,4 +1,4 @@
-import type { Logger } from "@qicore/core";
+import type { Logger } from "@qicore/core/adapter";
 import {
   type ConnectionConfig,
   kafkajsConfig,
@@ -6,7 +6,7 @@ import {
   removeGroupMembers,
   KafkajsAdmin as TargetAdmin,
   type TopicToCreate,
-} from "@qicore/target-redpanda/kafka";
+} from "@qicore/kafka-common";
 import kafkajs, {
   type Consumer,
   type EachBatchPayload,

@@ -1,4 +1,4 @@
-import type { Logger } from "@qicore/core";
+import type { Logger } from "@qicore/core/adapter";
 import type { RedpandaTargetConfig } from "../config";
 import { createKafkajsClient } from "./kafkajs";
 import { createPlatformaticClient } from "./platformatic";

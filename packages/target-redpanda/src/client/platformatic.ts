@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import zlib from "node:zlib";
-import type { Logger } from "@qicore/core";
-import type { ConnectionConfig } from "../connection";
+import type { Logger } from "@qicore/core/adapter";
+import { type ConnectionConfig, platformaticConnectionOptions } from "@qicore/kafka-common";
 import { createKafkajsClient } from "./kafkajs";
 import type { ThreadError, ThreadReply, ThreadRequest, ThreadSetup } from "./producer-thread";
 import type { KafkaClient, KafkaProducer, ProducerSettings, TopicMessages } from "./types";
@@ -38,24 +38,14 @@ export function createPlatformaticClient(connection: ConnectionConfig, logger: L
 }
 
 /**
- * What the thread is told, as plain data: the connection block is copied field by field
- * because other libraries hang functions on the objects they are given (kafkajs does on
- * `sasl`), and a function cannot cross to a thread.
+ * What the thread is told, as plain data: @platformatic/kafka's connection options are built
+ * here, as fresh objects, because other libraries hang functions on the objects they are given
+ * (kafkajs does on `sasl`), and a function cannot cross to a thread.
  */
 export function threadSetup(connection: ConnectionConfig, settings: ProducerSettings): ThreadSetup {
-  const { sasl } = connection;
   return {
-    connection: {
-      brokers: [...connection.brokers],
-      clientId: connection.clientId,
-      ssl: connection.ssl,
-      ...(sasl
-        ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } }
-        : {}),
-      connectionTimeoutMs: connection.connectionTimeoutMs,
-      requestTimeoutMs: connection.requestTimeoutMs,
-      retries: connection.retries,
-    },
+    connection: platformaticConnectionOptions(connection),
+    retries: connection.retries,
     settings: { ...settings },
   };
 }

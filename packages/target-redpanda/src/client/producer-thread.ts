@@ -11,8 +11,9 @@ import {
   Producer,
   type ProducerOptions,
 } from "@platformatic/kafka";
-import type { ConnectionConfig } from "../connection";
-import { platformaticConnectionOptions } from "./platformatic-connection";
+// Types only: the thread loads no more than @platformatic/kafka (and, from the TypeScript
+// sources, it could not resolve a workspace package's source entry).
+import type { PlatformaticConnectionOptions } from "@qicore/kafka-common";
 import type { Compression, HeaderValue, ProducerSettings } from "./types";
 import { unpackBatch, type WireBatch } from "./wire";
 
@@ -33,7 +34,10 @@ export interface ThreadError {
 export type ThreadReply = { id: number; error?: ThreadError };
 
 export interface ThreadSetup {
-  connection: ConnectionConfig;
+  /** The connection block as @platformatic/kafka's options, built on the target's thread. */
+  connection: PlatformaticConnectionOptions;
+  /** The connection block's `retries`. */
+  retries: number;
   settings: ProducerSettings;
 }
 
@@ -56,16 +60,17 @@ function javaCompatiblePartitioner(): (message: Message, key: Buffer | undefined
 
 export function producerOptions({
   connection,
+  retries,
   settings,
 }: ThreadSetup): ProducerOptions<Buffer | undefined, Buffer, Buffer, Buffer> {
   return {
-    ...platformaticConnectionOptions(connection),
+    ...connection,
     // The broker's wait for the acknowledgements `acks` asks for (the produce request's timeout).
     timeout: settings.ackTimeoutMs,
     // The library turns 0 or 1 retries of an idempotent producer into retrying forever;
     // two keeps a dead cluster failing the write, and the pipeline's delivery.retry waits
     // the outage out (one owner for retries, reported by readiness).
-    retries: settings.idempotent ? Math.max(2, connection.retries) : connection.retries,
+    retries: settings.idempotent ? Math.max(2, retries) : retries,
     retryDelay: 300,
     idempotent: settings.idempotent,
     acks: settings.acks,

@@ -4,6 +4,10 @@
  * another client (e.g. @platformatic/kafka) can replace it by implementing them too.
  */
 
+import type { KafkaAdmin } from "@qicore/kafka-common";
+
+export type { KafkaAdmin, TopicDescription, TopicSetting, TopicToCreate } from "@qicore/kafka-common";
+
 /** A message header value: text, or bytes (kept as given). */
 export type HeaderValue = string | Buffer;
 
@@ -38,43 +42,6 @@ export interface KafkaProducer {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   send(batch: readonly TopicMessages[]): Promise<void>;
-}
-
-/** One topic-level setting (`retention.ms`), as Kafka names it. */
-export interface TopicSetting {
-  name: string;
-  value: string;
-}
-
-/** What a topic looks like on the cluster. */
-export interface TopicDescription {
-  name: string;
-  partitions: number;
-  replicationFactor: number;
-  /** The topic-level settings asked about, by name. */
-  settings: Record<string, string>;
-}
-
-export interface TopicToCreate {
-  topic: string;
-  numPartitions: number;
-  replicationFactor: number;
-  configEntries: readonly TopicSetting[];
-}
-
-/** Cluster administration the target needs: counting brokers, describing and creating topics. */
-export interface KafkaAdmin {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  /** Number of brokers in the cluster (caps the replication factor of new topics). */
-  brokerCount(): Promise<number>;
-  /** The topics that exist among `names`, with the settings named in `settingNames`. */
-  describeTopics(
-    names: readonly string[],
-    settingNames: readonly string[],
-  ): Promise<Map<string, TopicDescription>>;
-  /** Creates topics; a topic that already exists (another process won the race) is not an error. */
-  createTopics(topics: readonly TopicToCreate[]): Promise<void>;
 }
 
 /** A connection to one cluster, handing out producers and admin clients. */

@@ -1,4 +1,4 @@
-import type { ConnectionConfig } from "../connection";
+import type { ConnectionConfig } from "./connection";
 
 /**
  * The part of @platformatic/kafka's client options a connection block fills in. Spelled out
@@ -32,9 +32,7 @@ const SASL_MECHANISM: Record<
  * A connection block as @platformatic/kafka's client options: brokers, client id, timeouts,
  * TLS and SASL. The producer thread and source-redpanda's group administration share it.
  */
-export function platformaticConnectionOptions(
-  connection: ConnectionConfig,
-): PlatformaticConnectionOptions {
+export function platformaticConnectionOptions(connection: ConnectionConfig): PlatformaticConnectionOptions {
   return {
     clientId: connection.clientId,
     bootstrapBrokers: connection.brokers,

@@ -1,4 +1,4 @@
-import { QiError } from "@qicore/core";
+import { QiError } from "@qicore/core/adapter";
 import type { z } from "zod";
 
 /**

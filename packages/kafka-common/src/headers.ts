@@ -1,5 +1,5 @@
 /**
- * Header names of the messages this target writes. Values are UTF-8 text. Consumers
+ * Header names of the messages @qicore/target-redpanda writes. Values are UTF-8 text. Consumers
  * (@qicore/source-redpanda, kcat, anything else) can route and check messages by them
  * without parsing the value.
  */

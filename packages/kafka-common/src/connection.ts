@@ -1,8 +1,8 @@
 import { z } from "zod";
 
 /**
- * How to reach the brokers. The same block is accepted by @qicore/source-redpanda, so a
- * pipeline file can share it (a YAML anchor) between its Kafka source and target.
+ * How to reach the brokers. @qicore/source-redpanda and @qicore/target-redpanda accept the same
+ * block, so a pipeline file can share it (a YAML anchor) between its Kafka source and target.
  */
 export const connectionFields = {
   brokers: z

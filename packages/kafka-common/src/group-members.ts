@@ -1,5 +1,5 @@
 import { Admin } from "@platformatic/kafka";
-import type { ConnectionConfig } from "../connection";
+import type { ConnectionConfig } from "./connection";
 import { platformaticConnectionOptions } from "./platformatic-connection";
 
 /**
