@@ -1,4 +1,4 @@
-import type { Logger } from "@qicore/core";
+import type { Logger } from "@qicore/core/adapter";
 import WebSocket from "ws";
 import { sleep } from "./clock";
 

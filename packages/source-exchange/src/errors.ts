@@ -1,4 +1,4 @@
-import { QiError } from "@qicore/core";
+import { QiError } from "@qicore/core/adapter";
 
 /**
  * Codes this adapter raises besides the core's (`NETWORK_ERROR`, `RATE_LIMITED`,

@@ -1,4 +1,4 @@
-import type { CryptoOHLCV, CryptoTrade, Logger } from "@qicore/core";
+import type { CryptoOHLCV, CryptoTrade, Logger } from "@qicore/core/adapter";
 import type { ExchangeProtocol, TradeWatermark } from "./exchanges/protocol";
 import type { Instrument } from "./instruments";
 import type { RestClient } from "./rest-client";

@@ -1,4 +1,4 @@
-import { registerAdapter } from "@qicore/core";
+import { registerAdapter } from "@qicore/core/adapter";
 import { exchangeSource } from "./source";
 
 export type { ExchangeCheckpoint } from "./checkpoint";

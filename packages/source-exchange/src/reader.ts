@@ -8,7 +8,7 @@ import type {
   ReadOptions,
   RecordKind,
   SourceBatch,
-} from "@qicore/core";
+} from "@qicore/core/adapter";
 import { readCheckpoint } from "./checkpoint";
 import type { Clock } from "./clock";
 import type { ExchangeConfig } from "./config";

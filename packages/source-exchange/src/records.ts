@@ -1,4 +1,4 @@
-import type { CryptoOHLCV, CryptoQuote, CryptoTrade } from "@qicore/core";
+import type { CryptoOHLCV, CryptoQuote, CryptoTrade } from "@qicore/core/adapter";
 import type { Instrument } from "./instruments";
 
 /** Who the records are from, as they say in `source` and `attribution`. */

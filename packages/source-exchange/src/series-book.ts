@@ -1,4 +1,4 @@
-import type { CryptoOHLCV } from "@qicore/core";
+import type { CryptoOHLCV } from "@qicore/core/adapter";
 import type { ExchangeCheckpoint } from "./checkpoint";
 import type { CandleEvent, TradeEvent, TradeWatermark } from "./exchanges/protocol";
 

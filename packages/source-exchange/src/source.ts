@@ -4,7 +4,7 @@ import {
   defineSource,
   type SourceDefinition,
   type SourceHandlers,
-} from "@qicore/core";
+} from "@qicore/core/adapter";
 import type { z } from "zod";
 import { type Clock, systemClock } from "./clock";
 import { type ExchangeConfig, exchangeConfigSchema } from "./config";

@@ -1,4 +1,4 @@
-import type { CryptoOHLCV, CryptoPrice } from "@qicore/core";
+import type { CryptoOHLCV, CryptoPrice } from "@qicore/core/adapter";
 import type { Clock } from "../clock";
 import { configError } from "../errors";
 import type { Instrument } from "../instruments";

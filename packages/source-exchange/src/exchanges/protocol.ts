@@ -1,4 +1,4 @@
-import type { CryptoOHLCV, CryptoPrice, CryptoQuote, CryptoTrade } from "@qicore/core";
+import type { CryptoOHLCV, CryptoPrice, CryptoQuote, CryptoTrade } from "@qicore/core/adapter";
 import type { Channel, ExchangeName } from "../config";
 import type { Instrument } from "../instruments";
 import type { RestClient } from "../rest-client";
