@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import "./test/node20-reporter-fix";
+import "./test/node20-reporter-fix.ts";
 
 // Tests run against the TypeScript sources, not the build: each package's exports name its
 // source file under the `qicore-source` condition (the build is checked by the pack check).

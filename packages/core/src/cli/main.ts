@@ -9,6 +9,7 @@ import { initCommand, initHelp } from "./commands/init";
 import { runCommand, runHelp } from "./commands/run";
 import { schemaCommand, schemaHelp } from "./commands/schema";
 import { tapCommand } from "./commands/tap";
+import { testCommand, testHelp } from "./commands/test";
 import { topCommand } from "./commands/top";
 import { validateCommand, validateHelp } from "./commands/validate";
 import { loadDashboard } from "./dashboard-module";
@@ -25,19 +26,21 @@ Commands:
   tap [url|file]    print records passing a stage of a running pipeline as JSON lines
   ui <file>         the local web dashboard over the pipeline's stores (needs @qicore/dashboard)
   validate [file]   check a pipeline file and print every problem with line and column
-  adapters          list the installed sources and targets
+  test [files]      run pipeline unit tests (*.test.yaml): input records in, expected records out
+  adapters          list the installed sources, processors and targets
   schema <what>     print generated SQL DDL, JSON Schemas, topic configs or types
   init [file]       write a starter pipeline.yaml
   mcp <file>        serve the pipeline's data to AI agents (needs @qicore/mcp-server)
 
 Run "qicore <command> --help" for a command's options.
-Exit codes: 0 success, 1 run failed, 2 invalid usage or pipeline file, 130 forced stop.`;
+Exit codes: 0 success, 1 run (or a pipeline test) failed, 2 invalid usage, pipeline or test file, 130 forced stop.`;
 
 const DEFAULT_PIPELINE_FILE = "pipeline.yaml";
 
 const HELP: Record<string, string> = {
   run: runHelp,
   validate: validateHelp,
+  test: testHelp,
   adapters: adaptersHelp,
   schema: schemaHelp,
   init: initHelp,
@@ -72,9 +75,9 @@ export async function main(argv: readonly string[], io: CommandIO = processIO())
     io.out(HELP[command] as string);
     return EXIT.OK;
   }
-  // Every command takes at most one positional argument (`adapters` none); a second one is a
+  // Every command takes at most one positional argument (`adapters` none, `test` any number); a second one is a
   // mistake worth saying, not something to ignore.
-  const extra = rest.slice(command === "adapters" ? 0 : 1);
+  const extra = command === "test" ? [] : rest.slice(command === "adapters" ? 0 : 1);
   if (HELP[command] && extra.length > 0) {
     io.error(
       `qicore ${command}: unexpected argument${extra.length > 1 ? "s" : ""} ${extra.map((word) => `"${word}"`).join(" ")}\n\n${HELP[command] ?? mainHelp}`,
@@ -104,6 +107,8 @@ export async function main(argv: readonly string[], io: CommandIO = processIO())
       if (file === undefined) return EXIT.INVALID;
       return validateCommand(file, { json: values.json === true }, io);
     }
+    case "test":
+      return testCommand(rest, { json: values.json === true }, io);
     case "adapters":
       return adaptersCommand({ load: values.load ?? [], json: values.json === true }, io);
     case "schema":

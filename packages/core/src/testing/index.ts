@@ -1,9 +1,16 @@
 /**
  * Test helpers for adapter authors: the conformance suite every adapter runs
- * (testSource, testTarget, testProcessor) and in-memory test doubles.
+ * (testSource, testTarget, testProcessor), pipeline unit tests (runPipelineTests, what
+ * `qicore test` runs) and in-memory test doubles.
  */
 
 export { MemoryStore, memoryStore, memoryTarget } from "../builtin/memory-target";
+export {
+  type PipelineTestReport,
+  type PipelineTestResult,
+  type RunPipelineTestsOptions,
+  runPipelineTests,
+} from "../pipeline-test/index";
 export { syntheticSource } from "../builtin/synthetic-source";
 export { createMemoryLogger, silentLogger } from "../runtime/logger";
 export { MemoryStateStore } from "../runtime/state-store";

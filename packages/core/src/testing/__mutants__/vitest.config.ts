@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import "../../../../../test/node20-reporter-fix";
+import "../../../../../test/node20-reporter-fix.ts";
 
 // Runs only the mutants' conformance files; conformance-mutants.test.ts starts it.
 export default defineConfig({
