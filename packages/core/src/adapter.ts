@@ -13,6 +13,14 @@ export type {
   ProcessorRejection,
   RecordBatch,
 } from "./adapters/processor-types";
+// Reading a store back: a target's reader capability (`openReader`).
+export type {
+  ExchangeFilter,
+  PriceCandle,
+  ReaderContext,
+  ReadLimit,
+  StoreReader,
+} from "./adapters/reader-types";
 export {
   ADAPTER_CONTRACT_VERSION,
   type AdapterCapabilities,

@@ -11,14 +11,14 @@ import {
   type ResolvedTarget,
   type Result,
   Source,
+  type StoreReader,
   Target,
 } from "@qicore/core";
-import { createTimescaleReader, type TimescaleReader } from "@qicore/target-timescale";
 
-/** The TimescaleDB reader of one target of the pipeline. */
+/** The reader of one target of the pipeline. */
 export interface ReaderHandle {
   targetId: string;
-  reader: TimescaleReader;
+  reader: StoreReader;
 }
 
 export interface PipelineAccessOptions {
@@ -27,22 +27,21 @@ export interface PipelineAccessOptions {
   logger: Logger;
 }
 
-const TIMESCALE = "timescale";
-/** How the server's database connections show in pg_stat_activity. */
-const APPLICATION_NAME = "qicore-mcp-server";
+/** How the server's connections show where the store can tell (pg_stat_activity). */
+const CLIENT_NAME = "qicore-mcp-server";
 
 /**
  * The pipeline's adapters as the tools reach them. When this process runs the
  * pipeline, its connected sources and targets; otherwise each adapter is created and
  * connected on first use, so a server that only reads opens nothing it does not need
- * (no consumer group is joined, no table is created), and the TimescaleDB reader is
- * opened from the target's config without migrations.
+ * (no consumer group is joined, no table is created), and a target's store is read
+ * through its reader capability (`openReader`), opened from its config without migrations.
  */
 export class PipelineAccess {
   private readonly sources = new Map<string, Promise<Result<Source, QiError>>>();
   private readonly targets = new Map<string, Promise<Result<Target, QiError>>>();
   private readonly connectedTargets = new Map<string, Target>();
-  private readonly readers = new Map<string, TimescaleReader>();
+  private readonly readers = new Map<string, Promise<Result<StoreReader, QiError>>>();
   private readonly abort = new AbortController();
 
   constructor(
@@ -105,41 +104,67 @@ export class PipelineAccess {
     return result;
   }
 
-  /** The pipeline's TimescaleDB targets. */
-  timescaleTargets(): ResolvedTarget[] {
-    return this.config.targets.filter((spec) => spec.definition.name === TIMESCALE);
+  /** The pipeline's targets that can be read back (their adapter has the reader capability). */
+  readableTargets(): ResolvedTarget[] {
+    return this.config.targets.filter((spec) => typeof spec.definition.openReader === "function");
   }
 
   /**
-   * The reader of a TimescaleDB target (the first one when no id is given): the
-   * target's own when it is connected in this process, else one opened from its config.
+   * The reader of a readable target (the first one when no id is given): the target's own
+   * when it is connected in this process, else one opened from its config.
    */
-  reader(targetId?: string): Result<ReaderHandle, QiError> {
-    const candidates = this.timescaleTargets();
+  async reader(targetId?: string): Promise<Result<ReaderHandle, QiError>> {
+    const candidates = this.readableTargets();
     const spec =
       targetId === undefined ? candidates[0] : candidates.find((candidate) => candidate.id === targetId);
-    if (!spec) {
+    if (!spec?.definition.openReader) {
       const available = candidates.map((candidate) => `"${candidate.id}"`).join(", ");
+      const named = this.config.targets.find((candidate) => candidate.id === targetId);
       const message =
         targetId === undefined
-          ? `pipeline "${this.config.name}" has no timescale target to read from; the query tools read what a timescale target stored`
-          : `"${targetId}" is not a timescale target of pipeline "${this.config.name}"; ${available ? `timescale targets: ${available}` : "it has none"}`;
+          ? `pipeline "${this.config.name}" has no target that can be read back; the query tools read what a target with a reader (such as timescale) stored`
+          : `"${targetId}" is not a readable target of pipeline "${this.config.name}"${named ? ` (${named.definition.name} has no reader)` : ""}; ${available ? `readable targets: ${available}` : "it has none"}`;
       return err(qiError("CAPABILITY_MISSING", message, { context: { target: targetId } }));
     }
     const connected = this.options.pipeline?.target(spec.id) ?? this.connectedTargets.get(spec.id);
-    const own = connected ? readerOf(connected) : undefined;
+    const own = connected?.handlers.reader;
     if (own) return ok({ targetId: spec.id, reader: own });
-    let reader = this.readers.get(spec.id);
-    if (!reader) {
-      reader = createTimescaleReader({
-        ...(spec.config as Record<string, unknown>),
-        applicationName: APPLICATION_NAME,
-        baseDir: this.config.baseDir,
-        logger: this.options.logger.child({ adapter: spec.id }),
-      });
-      this.readers.set(spec.id, reader);
+    let opened = this.readers.get(spec.id);
+    if (!opened) {
+      opened = this.openReader(spec, spec.definition.openReader);
+      this.readers.set(spec.id, opened);
     }
-    return ok({ targetId: spec.id, reader });
+    const reader = await opened;
+    if (!reader.ok) {
+      this.readers.delete(spec.id);
+      return reader;
+    }
+    return ok({ targetId: spec.id, reader: reader.value });
+  }
+
+  private async openReader(
+    spec: ResolvedTarget,
+    openReader: NonNullable<ResolvedTarget["definition"]["openReader"]>,
+  ): Promise<Result<StoreReader, QiError>> {
+    try {
+      return ok(
+        await openReader.call(spec.definition, spec.config, {
+          ...this.contextFor(spec.id),
+          clientName: CLIENT_NAME,
+        }),
+      );
+    } catch (thrown) {
+      return err(
+        qiError(
+          "READ_FAILED",
+          `target "${spec.id}" (${spec.definition.name}): opening its reader failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+          {
+            context: { target: spec.id },
+            cause: thrown,
+          },
+        ),
+      );
+    }
   }
 
   /** Disconnects what this object connected (a running pipeline is stopped by its owner). */
@@ -152,7 +177,10 @@ export class PipelineAccess {
     for (const target of this.connectedTargets.values()) {
       if (!this.options.pipeline?.target(target.id)) await target.disconnect();
     }
-    for (const reader of this.readers.values()) await reader.close();
+    for (const opened of this.readers.values()) {
+      const reader = await opened;
+      if (reader.ok) await reader.value.close();
+    }
     this.sources.clear();
     this.targets.clear();
     this.connectedTargets.clear();
@@ -168,13 +196,6 @@ export class PipelineAccess {
       signal: this.abort.signal,
     };
   }
-}
-
-function readerOf(target: Target): TimescaleReader | undefined {
-  const reader = (target.handlers as { reader?: unknown }).reader;
-  return reader && typeof (reader as TimescaleReader).aggregateCandles === "function"
-    ? (reader as TimescaleReader)
-    : undefined;
 }
 
 function unknownAdapter(

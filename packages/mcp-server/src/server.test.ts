@@ -247,7 +247,7 @@ describe("tools without a database", () => {
     expect(wrongType.text).toContain("limit");
     const badTarget = await call(connected, "get_price_history", { coin: "bitcoin", target: "mem" });
     expect(badTarget.text).toContain(
-      '"mem" is not a timescale target of pipeline "mcp-unit"; timescale targets: "db"',
+      '"mem" is not a readable target of pipeline "mcp-unit" (memory has no reader); readable targets: "db"',
     );
     const inverted = await call(connected, "get_market_analytics", {
       start: "2024-02-01",

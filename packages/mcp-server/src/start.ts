@@ -15,8 +15,6 @@ import {
 import { checkHttpSecurity, serveHttp } from "./http-transport";
 import { PipelineAccess } from "./pipeline-access";
 import { createQiCoreMcpServer } from "./server";
-// Importing the package registers `type: timescale` for pipeline files.
-import "@qicore/target-timescale";
 
 export type McpTransportName = "stdio" | "http";
 

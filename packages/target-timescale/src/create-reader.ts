@@ -1,9 +1,10 @@
-import { silentLogger } from "@qicore/core/adapter";
+import { type Logger, silentLogger } from "@qicore/core/adapter";
+import type { TimescaleConfig } from "./config";
 import { openDatabase } from "./connection";
 import type { Database } from "./database";
 import { createReader } from "./reader";
 import { describeLocation, parseTimescaleConfig, splitOptions } from "./target";
-import type { TimescaleOptions, TimescaleReader } from "./types";
+import type { TimescaleInjection, TimescaleOptions, TimescaleReader } from "./types";
 
 /**
  * A reader on its own, for dashboards, scripts and the MCP server. Opens the database
@@ -14,16 +15,27 @@ import type { TimescaleOptions, TimescaleReader } from "./types";
  *     if (history.ok) console.table(history.value);
  */
 export function createTimescaleReader(options: TimescaleOptions = {}): TimescaleReader {
-  const { config: rawConfig, injection } = splitOptions(options);
+  const { config, injection } = splitOptions(options);
+  return openTimescaleReader(parseTimescaleConfig(config), injection, {
+    logger: options.logger ?? silentLogger,
+    baseDir: options.baseDir ?? process.cwd(),
+  });
+}
+
+/**
+ * A reader of a validated config: what `createTimescaleReader` and the target's reader
+ * capability (`openReader`, which the MCP server uses) share. It never migrates.
+ */
+export function openTimescaleReader(
+  parsed: TimescaleConfig,
+  injection: TimescaleInjection,
+  environment: { logger: Logger; baseDir: string },
+): TimescaleReader {
+  const config: TimescaleConfig = { ...parsed, migrate: false };
   const { pglite, database: injected } = injection;
-  const { logger, baseDir } = options;
-  const config = parseTimescaleConfig({ ...rawConfig, migrate: false });
   let opening: Promise<{ database: Database; owned: boolean }> | undefined;
   const open = () => {
-    opening ??= openDatabase(config, injection, {
-      logger: logger ?? silentLogger,
-      baseDir: baseDir ?? process.cwd(),
-    }).catch((thrown) => {
+    opening ??= openDatabase(config, injection, environment).catch((thrown) => {
       opening = undefined;
       throw thrown;
     });

@@ -13,6 +13,7 @@ import {
 import type pg from "pg";
 import { type TimescaleConfig, timescaleConfigSchema } from "./config";
 import { openDatabase } from "./connection";
+import { openTimescaleReader } from "./create-reader";
 import type { Database } from "./database";
 import { ADAPTER_NAME } from "./errors";
 import { type MigrationReport, migrate } from "./migrations";
@@ -233,6 +234,14 @@ export const timescaleTarget = defineTarget({
       context.logger.child({ target: context.id }),
       context.baseDir,
       context.signal,
+    );
+  },
+  // The reader capability: the MCP server's query tools read the tables from the same config.
+  openReader(config, context) {
+    return openTimescaleReader(
+      context.clientName ? { ...config, applicationName: context.clientName } : config,
+      {},
+      { logger: context.logger.child({ target: context.id }), baseDir: context.baseDir },
     );
   },
 });

@@ -7,6 +7,7 @@ import type {
   CryptoTrade,
   HealthStatus,
   Logger,
+  StoreReader,
 } from "@qicore/core/adapter";
 import type pg from "pg";
 import type { TimescaleConfigInput } from "./config";
@@ -89,11 +90,11 @@ export interface CompressionStats {
 }
 
 /**
- * The query side of a TimescaleDB store, each method returning a
+ * The query side of a TimescaleDB store (the core's StoreReader and more), each method returning a
  * Result, each bounded by a row limit. Decimals come back as exact decimal strings
  * without trailing zeros (`"100"`, `"12345678901.12345678"`), times as ISO-8601 UTC.
  */
-export interface TimescaleReader {
+export interface TimescaleReader extends StoreReader {
   /** Prices of a coin with start <= time < end, oldest first. */
   getPriceHistory(
     coinId: string,

@@ -4,6 +4,7 @@ import type { CryptoMarketAnalyticsInput, CryptoOHLCVInput, CryptoPriceInput } f
 import type { QiError } from "../errors/qi-error";
 import type { Logger } from "../runtime/logger";
 import type { ProcessorHandlers } from "./processor-types";
+import type { ReaderContext, StoreReader } from "./reader-types";
 
 /**
  * Version of the adapter contract described in this file. An adapter states the
@@ -149,6 +150,12 @@ export interface TargetHandlers {
   writeDeadLetters?(letters: readonly DeadLetter[]): Promise<void>;
   /** Offers this target's storage for source checkpoints (`state: { store: target, target: <id> }`). */
   stateStore?(): StateStore | Promise<StateStore>;
+  /**
+   * Reads what this target stored over its own connection, for callers in the process that
+   * runs it (`qicore mcp --run`). Present when the definition has `openReader`; the target
+   * owns it, so callers never close it.
+   */
+  reader?: StoreReader;
 }
 
 /**
@@ -185,6 +192,13 @@ export interface SourceDefinition<Config = unknown> extends AdapterDefinitionBas
 export interface TargetDefinition<Config = unknown> extends AdapterDefinitionBase<Config> {
   role: "target";
   create(config: Config, context: AdapterContext): TargetHandlers | Promise<TargetHandlers>;
+  /**
+   * The reader capability: a target whose store can be queried opens a reader of it from
+   * the same config, without creating the target (no migrations, no writes, nothing
+   * connected until the first query). The MCP server's query tools read every store this
+   * way. `close()` releases what the reader opened.
+   */
+  openReader?(config: Config, context: ReaderContext): StoreReader | Promise<StoreReader>;
 }
 
 /**

@@ -19,6 +19,8 @@ export function adapterShapeProblems(candidate: unknown): string[] {
   const schema = value.configSchema as { safeParse?: unknown } | undefined;
   if (!schema || typeof schema.safeParse !== "function") problems.push("configSchema must be a zod schema");
   if (typeof value.create !== "function") problems.push("create must be a function");
+  if (value.openReader !== undefined && (value.role !== "target" || typeof value.openReader !== "function"))
+    problems.push("openReader, when present, must be a function of a target");
   const capabilities = value.capabilities as { kinds?: unknown } | undefined;
   if (!capabilities || !Array.isArray(capabilities.kinds) || capabilities.kinds.length === 0)
     problems.push("capabilities.kinds must list at least one record kind");

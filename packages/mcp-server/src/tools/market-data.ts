@@ -1,6 +1,5 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { AGGREGATE_EXCHANGE, type QiError, qiError } from "@qicore/core";
-import type { TimescaleReader } from "@qicore/target-timescale";
+import { AGGREGATE_EXCHANGE, type QiError, qiError, type StoreReader } from "@qicore/core";
 import { z } from "zod";
 import {
   adapterIdInput,
@@ -96,7 +95,7 @@ export function registerMarketDataTools(server: McpServer, access: PipelineAcces
     async ({ coin, start, end, exchange, limit, target }) => {
       const range = resolveRange(start, end);
       if (!range.ok) return failure(range.error);
-      const handle = access.reader(target);
+      const handle = await access.reader(target);
       if (!handle.ok) return failure(handle.error);
       const rows = limit ?? LIMITS.defaultRows;
       const prices = await handle.value.reader.getPriceHistory(coin, range.value.start, range.value.end, {
@@ -152,7 +151,7 @@ export function registerMarketDataTools(server: McpServer, access: PipelineAcces
       if (!range.ok) return failure(range.error);
       const buckets = checkBuckets(range.value, width);
       if (!buckets.ok) return failure(buckets.error);
-      const handle = access.reader(target);
+      const handle = await access.reader(target);
       if (!handle.ok) return failure(handle.error);
       const rows = limit ?? LIMITS.defaultRows;
       const exchangeId = exchange ?? AGGREGATE_EXCHANGE;
@@ -210,7 +209,7 @@ export function registerMarketDataTools(server: McpServer, access: PipelineAcces
     async ({ start, end, source, limit, target }) => {
       const range = resolveRange(start, end);
       if (!range.ok) return failure(range.error);
-      const handle = access.reader(target);
+      const handle = await access.reader(target);
       if (!handle.ok) return failure(handle.error);
       const rows = limit ?? LIMITS.defaultRows;
       const analytics = await handle.value.reader.getMarketAnalytics(range.value.start, range.value.end, {
@@ -266,7 +265,7 @@ async function chooseSource(
 
 /** An error naming the coin and the coins that have data, when nothing at all is stored for the coin. */
 async function unknownCoin(
-  reader: TimescaleReader,
+  reader: StoreReader,
   targetId: string,
   coin: string,
 ): Promise<QiError | undefined> {

@@ -19,14 +19,6 @@ import { failure, success } from "../tool-result";
 
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 
-/** Adapter packages list_adapters looks for next to the pipeline file. */
-const KNOWN_PACKAGES = [
-  ["source", "coingecko"],
-  ["source", "redpanda"],
-  ["target", "timescale"],
-  ["target", "redpanda"],
-] as const;
-
 export interface PipelineToolsOptions {
   registry: AdapterRegistry;
   /** Values for `${VAR}` when the served file is validated again. */
@@ -60,7 +52,7 @@ export function registerPipelineTools(
     {
       title: "Adapters",
       description:
-        "The sources, processors and targets installed with this server (built-ins and @qicore adapter packages), and which of them the served pipeline uses.",
+        "The sources, processors and targets this server knows (built-ins, the adapter packages installed in the pipeline's project, and those the pipeline loads), and which of them the served pipeline uses.",
       inputSchema: {},
       outputSchema: {
         adapters: z.array(
@@ -83,12 +75,9 @@ export function registerPipelineTools(
       annotations: READ_ONLY,
     },
     async () => {
-      // Conventional packages register themselves when imported; missing ones are skipped.
-      discovered ??= (async () => {
-        for (const [role, type] of KNOWN_PACKAGES) {
-          await registry.resolve(role, type, { baseDir: access.config.baseDir });
-        }
-      })();
+      // The adapter packages installed in the pipeline's project, imported once; one that
+      // fails to import is left out of the list (the pipeline names only those it loaded).
+      discovered ??= registry.loadInstalled({ baseDir: access.config.baseDir }).then(() => undefined);
       await discovered;
       const { config } = access;
       const users = (role: "source" | "target" | "processor", name: string) => [
@@ -284,7 +273,7 @@ export function registerPipelineTools(
       const reasons: string[] = [];
       const adapters: Record<string, z.infer<typeof healthOutput>> = {};
       const handle =
-        access.timescaleTargets().length > 0 || target !== undefined ? access.reader(target) : undefined;
+        access.readableTargets().length > 0 || target !== undefined ? await access.reader(target) : undefined;
       if (handle && !handle.ok) return failure(handle.error);
 
       let metrics: MetricsView | undefined;
