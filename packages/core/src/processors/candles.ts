@@ -7,8 +7,9 @@ import type { MarketRecord } from "../dsl/kinds";
 import type { CryptoOHLCV } from "../dsl/records";
 import { qiError } from "../errors/qi-error";
 import { bucketStart, candleWidth, widthMs } from "./buckets";
-import { addDecimal, compareDecimal } from "./decimal-text";
-import { identityOf, type SeriesIdentity, seriesKey } from "./series";
+import { DecimalSum, orderingNumber, scaleOf, unitsOf } from "./decimal-sum";
+import { compareDecimal } from "./decimal-text";
+import { identityOf, type SeriesIdentity } from "./series";
 
 export const candlesConfigSchema = z.strictObject({
   widths: z
@@ -50,7 +51,10 @@ interface Bucket {
   high: string;
   low: string;
   close: string;
-  volume: string | undefined;
+  /** high and low as numbers where that orders them exactly (NaN: compare the text). */
+  highOrder: number;
+  lowOrder: number;
+  volume: DecimalSum | undefined;
   tradeCount: number;
   /** The oldest input batch that fed it (held until its final candle is written). */
   firstSequence: number;
@@ -63,6 +67,8 @@ interface SeriesWidth {
   timeframe: string;
   /** Buckets still open, by start. */
   open: Map<number, Bucket>;
+  /** The earliest end of an open bucket: no bucket closes before the watermark passes it. */
+  earliestEnd: number;
   /** Final buckets that may still be revised (late: revise), by start. */
   closed: Map<number, Bucket>;
   /** Buckets that start before this are final. */
@@ -92,31 +98,53 @@ interface Series {
  * Empty buckets are not invented unless `forwardFill` asks for flat ones, marked `filled`.
  */
 export function createCandleBuilder(config: CandlesConfig, now: () => number = Date.now) {
-  const series = new Map<string, Series>();
+  /** Series by instrument symbol (several venues or quotes may share one). */
+  const series = new Map<string, Series[]>();
+  const allSeries = function* () {
+    for (const list of series.values()) yield* list;
+  };
+  /** The oldest input batch an open or revisable bucket holds; null when it must be recomputed. */
+  let retained: number | undefined | null;
   const lateness = config.allowedLateness;
   const widths = config.widths.map((timeframe) => ({ timeframe, width: widthMs(timeframe) }));
 
-  const seriesOf = (record: MarketRecord): Series => {
-    const identity = identityOf(record);
-    const key = seriesKey(identity);
-    let found = series.get(key);
+  const seriesOf = (record: MarketRecord, arrival: number): Series => {
+    const value = record as unknown as Record<string, unknown>;
+    // Looked up by the record's own instrument string (its hash is kept on the string), then
+    // by venue and quote among the few series of that symbol: no key is built per record.
+    const instrument = String(value.instrument ?? value.coinId);
+    const exchangeId = String(value.exchangeId);
+    const quote = String(value.quote ?? "USD");
+    let bySymbol = series.get(instrument);
+    if (!bySymbol) {
+      bySymbol = [];
+      series.set(instrument, bySymbol);
+    }
+    let found: Series | undefined;
+    for (const candidate of bySymbol)
+      if (candidate.identity.exchangeId === exchangeId && candidate.identity.quote === quote) {
+        found = candidate;
+        break;
+      }
     if (!found) {
+      const identity = identityOf(record);
       found = {
         identity,
         source: String((record as unknown as { source?: unknown }).source),
         attribution: String((record as unknown as { attribution?: unknown }).attribution),
         newest: Number.NEGATIVE_INFINITY,
-        lastArrival: now(),
+        lastArrival: arrival,
         widths: widths.map(({ timeframe, width }) => ({
           width,
           timeframe,
           open: new Map(),
+          earliestEnd: Number.POSITIVE_INFINITY,
           closed: new Map(),
           finalBefore: Number.NEGATIVE_INFINITY,
           lastClose: undefined,
         })),
       };
-      series.set(key, found);
+      bySymbol.push(found);
     }
     return found;
   };
@@ -141,7 +169,7 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
       high: bucket.high,
       low: bucket.low,
       close: bucket.close,
-      ...(bucket.volume !== undefined ? { volume: bucket.volume } : {}),
+      ...(bucket.volume !== undefined ? { volume: bucket.volume.toString() } : {}),
       isFinal,
       source: bucket.source,
       attribution: bucket.attribution,
@@ -160,6 +188,14 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
     out: Emitted,
     sequence: number,
   ) => {
+    // Most calls close nothing: the watermark has not passed any open bucket, and there is
+    // nothing to fill or forget.
+    if (
+      watermark < state.earliestEnd &&
+      state.closed.size === 0 &&
+      !(config.forwardFill && state.lastClose !== undefined && watermark >= state.finalBefore + state.width)
+    )
+      return;
     const fillUntil = (end: number) => {
       if (!config.forwardFill || state.lastClose === undefined) return;
       for (let start = state.finalBefore; start + state.width <= end; start += state.width) {
@@ -168,8 +204,17 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
         state.finalBefore = start + state.width;
       }
     };
-    const due = [...state.open.values()].filter((bucket) => bucket.start + state.width <= watermark);
-    due.sort((a, b) => a.start - b.start);
+    const due: Bucket[] = [];
+    let earliestEnd = Number.POSITIVE_INFINITY;
+    for (const bucket of state.open.values()) {
+      const end = bucket.start + state.width;
+      if (end <= watermark) due.push(bucket);
+      else if (end < earliestEnd) earliestEnd = end;
+    }
+    state.earliestEnd = earliestEnd;
+    if (due.length > 1) due.sort((a, b) => a.start - b.start);
+    // The oldest held batch may have been in a bucket closing now.
+    if (due.length > 0) retained = null;
     for (const bucket of due) {
       fillUntil(bucket.start);
       state.open.delete(bucket.start);
@@ -183,7 +228,10 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
     if (config.late === "revise") {
       const keep = config.reviseFor ?? state.width;
       for (const [start] of state.closed)
-        if (start + state.width + lateness + keep <= watermark) state.closed.delete(start);
+        if (start + state.width + lateness + keep <= watermark) {
+          state.closed.delete(start);
+          retained = null;
+        }
     }
   };
 
@@ -212,27 +260,43 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
     }
   }
 
+  // Records of a batch mostly share a few timestamps: parse each text once.
+  let lastTimeText: string | undefined;
+  let lastTime = Number.NaN;
+  const timeOf = (text: string) => {
+    if (text !== lastTimeText) {
+      lastTimeText = text;
+      lastTime = Date.parse(text);
+    }
+    return lastTime;
+  };
+
   function add(
     record: MarketRecord,
     kind: "trade" | "price",
     sequence: number,
+    arrival: number,
     out: Emitted,
-    touched: Set<Bucket>,
+    touched: Set<Bucket> | undefined,
+    rejected: ProcessorRejection[],
   ) {
     const value = record as unknown as Record<string, string | undefined>;
-    const time = Date.parse((kind === "trade" ? value.timestamp : value.lastUpdated) as string);
+    const time = timeOf((kind === "trade" ? value.timestamp : value.lastUpdated) as string);
     const price = (kind === "trade" ? value.price : value.usdPrice) as string;
+    const order = orderingNumber(price);
     const amount = kind === "trade" ? value.amount : undefined;
-    const entry = seriesOf(record);
-    entry.lastArrival = now();
-    const rejected: ProcessorRejection[] = [];
+    const amountScale = amount === undefined ? 0 : scaleOf(amount);
+    const amountUnits = amount === undefined ? 0 : unitsOf(amount, amountScale);
+    const entry = seriesOf(record, arrival);
+    entry.lastArrival = arrival;
     for (const state of entry.widths) {
       const start = bucketStart(time, state.width);
       if (start < state.finalBefore) {
         const closed = state.closed.get(start);
         if (config.late === "revise" && closed) {
-          extend(closed, price, amount);
+          extend(closed, price, order, amount, amountUnits, amountScale);
           closed.firstSequence = Math.min(closed.firstSequence, sequence);
+          retained = null;
           out.push(entry, state, closed, true);
         } else {
           rejected.push({
@@ -247,37 +311,43 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
         }
         continue;
       }
-      const bucket = state.open.get(start);
-      if (bucket) extend(bucket, price, amount);
-      else
-        state.open.set(start, {
+      let bucket = state.open.get(start);
+      if (bucket) extend(bucket, price, order, amount, amountUnits, amountScale);
+      else {
+        bucket = {
           start,
           open: price,
           high: price,
           low: price,
           close: price,
-          volume: amount,
+          highOrder: order,
+          lowOrder: order,
+          volume: amount === undefined ? undefined : new DecimalSum(amount, amountUnits, amountScale),
           tradeCount: kind === "trade" ? 1 : 0,
           firstSequence: sequence,
           source: String(value.source),
           attribution: String(value.attribution),
-        });
-      touched.add(state.open.get(start) as Bucket);
+        };
+        state.open.set(start, bucket);
+        if (retained !== null) retained = retained === undefined ? sequence : Math.min(retained, sequence);
+        if (start + state.width < state.earliestEnd) state.earliestEnd = start + state.width;
+      }
+      touched?.add(bucket);
     }
     if (time > entry.newest) entry.newest = time;
     for (const state of entry.widths) closeUpTo(entry, state, entry.newest - lateness, out, sequence);
-    return rejected;
   }
 
   return {
     process(batch: RecordBatch, sequence: number): ProcessorOutput {
       const out = new Emitted();
       const rejected: ProcessorRejection[] = [];
-      const touched = new Set<Bucket>();
+      const touched = config.emitOpen ? new Set<Bucket>() : undefined;
       const kind = batch.kind as "trade" | "price";
-      for (const record of batch.records) rejected.push(...add(record, kind, sequence, out, touched));
-      if (config.emitOpen) {
-        for (const entry of series.values())
+      const arrival = now();
+      for (const record of batch.records) add(record, kind, sequence, arrival, out, touched, rejected);
+      if (touched) {
+        for (const entry of allSeries())
           for (const state of entry.widths)
             for (const bucket of state.open.values())
               if (touched.has(bucket)) out.push(entry, state, bucket, false);
@@ -288,7 +358,7 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
     tick(time: number): ProcessorOutput {
       const out = new Emitted();
       if (config.closeAfterIdle === undefined) return out.output();
-      for (const entry of series.values()) {
+      for (const entry of allSeries()) {
         if (time - entry.lastArrival < config.closeAfterIdle) continue;
         // A quiet series: its open buckets are closed by the wall clock once they have ended.
         for (const state of entry.widths)
@@ -299,36 +369,62 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
 
     flush(): ProcessorOutput {
       const out = new Emitted();
-      for (const entry of series.values())
+      for (const entry of allSeries())
         for (const state of entry.widths)
           closeUpTo(entry, state, Number.POSITIVE_INFINITY, out, Number.POSITIVE_INFINITY);
       return out.output();
     },
 
     retainedFrom(): number | undefined {
+      if (retained !== null) return retained;
       let oldest: number | undefined;
-      for (const entry of series.values())
-        for (const state of entry.widths)
-          for (const bucket of [...state.open.values(), ...state.closed.values()])
+      for (const entry of allSeries())
+        for (const state of entry.widths) {
+          for (const bucket of state.open.values())
             if (oldest === undefined || bucket.firstSequence < oldest) oldest = bucket.firstSequence;
+          for (const bucket of state.closed.values())
+            if (oldest === undefined || bucket.firstSequence < oldest) oldest = bucket.firstSequence;
+        }
+      retained = oldest;
       return oldest;
     },
 
     /** Open buckets now (for tests and memory checks). */
     openBuckets(): number {
       let total = 0;
-      for (const entry of series.values()) for (const state of entry.widths) total += state.open.size;
+      for (const entry of allSeries()) for (const state of entry.widths) total += state.open.size;
       return total;
     },
   };
 }
 
-function extend(bucket: Bucket, price: string, amount: string | undefined): void {
-  if (compareDecimal(price, bucket.high) > 0) bucket.high = price;
-  if (compareDecimal(price, bucket.low) < 0) bucket.low = price;
+/** -1, 0 or 1: by number where both order exactly as numbers, else by the exact text. */
+function compareOrdered(order: number, text: string, otherOrder: number, otherText: string): number {
+  if (order === order && otherOrder === otherOrder)
+    return order < otherOrder ? -1 : order > otherOrder ? 1 : 0;
+  return compareDecimal(text, otherText);
+}
+
+function extend(
+  bucket: Bucket,
+  price: string,
+  order: number,
+  amount: string | undefined,
+  amountUnits: number,
+  amountScale: number,
+): void {
+  if (compareOrdered(order, price, bucket.highOrder, bucket.high) > 0) {
+    bucket.high = price;
+    bucket.highOrder = order;
+  }
+  if (compareOrdered(order, price, bucket.lowOrder, bucket.low) < 0) {
+    bucket.low = price;
+    bucket.lowOrder = order;
+  }
   bucket.close = price;
   if (amount !== undefined) {
-    bucket.volume = bucket.volume === undefined ? amount : addDecimal(bucket.volume, amount);
+    if (bucket.volume === undefined) bucket.volume = new DecimalSum(amount, amountUnits, amountScale);
+    else bucket.volume.addUnits(amount, amountUnits, amountScale);
     bucket.tradeCount++;
   }
 }
@@ -341,8 +437,10 @@ function filledBucket(start: number, close: string, sequence: number, entry: Ser
     high: close,
     low: close,
     close,
+    highOrder: orderingNumber(close),
+    lowOrder: orderingNumber(close),
     // No volume is invented for a series that has none (candles from prices).
-    volume: model === undefined || model.volume !== undefined ? "0" : undefined,
+    volume: model === undefined || model.volume !== undefined ? new DecimalSum("0") : undefined,
     tradeCount: 0,
     firstSequence: sequence,
     source: model?.source ?? entry.source,
