@@ -1,6 +1,7 @@
 import { registerAdapter } from "@qicore/core/adapter";
 import { coingeckoSource } from "./source";
 
+export { IDS_PER_REQUEST } from "./api";
 export type { BackfillCursor } from "./backfill";
 export { type CandleWidth, ohlcWidth } from "./candles";
 export type { CoinGeckoCheckpoint } from "./checkpoint";
@@ -20,7 +21,6 @@ export {
   sharedRateBudgets,
   type WaitStatistics,
 } from "./rate-budget";
-export { IDS_PER_REQUEST } from "./reader";
 export { type CoinGeckoSourceOptions, coingeckoSource, createCoinGeckoSource } from "./source";
 
 // Importing the package makes `type: coingecko` available to pipeline files.
