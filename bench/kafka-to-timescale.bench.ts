@@ -1,7 +1,8 @@
 /**
  * The whole Kafka → TimescaleDB path as a user runs it: 1,000,000 price messages on a
  * 6-partition topic, consumed by `qicore run bench/kafka-to-timescale/pipeline.yaml`
- * (source-redpanda → target-timescale, default options) in a process of its own, timed from
+ * (source-redpanda → target-timescale, default options; the built packages, as a user runs
+ * them: `pnpm build` first) in a process of its own, timed from
  * its start until the group's committed offsets reach the end of the topic (offsets are
  * committed only after the rows are written, so that is after the last row). In the same run,
  * rounds alternating:
@@ -27,9 +28,11 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -284,10 +287,7 @@ async function qicoreRun(
       rssFile,
       process.execPath,
       ...profile,
-      "--conditions=qicore-source",
-      "--import",
-      "tsx",
-      "packages/core/src/cli/bin.ts",
+      "packages/core/bin/qicore.js",
       "run",
       PIPELINE_FILE,
       "--no-progress",
@@ -489,7 +489,25 @@ function summary(rates: readonly number[]) {
   };
 }
 
+/** The packages `qicore run` loads, as a user gets them: built. A build older than its sources would measure old code. */
+function checkBuilt(): void {
+  for (const name of ["core", "kafka-common", "source-redpanda", "target-timescale"]) {
+    const built = join("packages", name, "dist");
+    if (!existsSync(built)) throw new Error(`packages/${name} is not built: run pnpm build first`);
+    const builtAt = statSync(join(built, name === "core" ? "cli/bin.js" : "index.js")).mtimeMs;
+    const sources = readdirSync(join("packages", name, "src"), { recursive: true }) as string[];
+    const newer = sources.find(
+      (file) =>
+        file.endsWith(".ts") &&
+        !file.endsWith(".test.ts") &&
+        statSync(join("packages", name, "src", file)).mtimeMs > builtAt,
+    );
+    if (newer) throw new Error(`packages/${name}/src/${newer} is newer than its build: run pnpm build first`);
+  }
+}
+
 async function runBenchmark(): Promise<BenchResult[]> {
+  checkBuilt();
   const { brokers, timescaleUrl, cache } = services();
   const folder = mkdtempSync(join(tmpdir(), "qicore-bench-k2t-"));
   const schemas: string[] = [];

@@ -23,7 +23,7 @@ describe("timescale target config", () => {
       timescale: "auto",
       pool: { max: 10, idleTimeoutMs: 30_000, connectionTimeoutMs: 10_000 },
       batchSize: 2_000,
-      bulkThreshold: 5_000,
+      bulkThreshold: 500,
       copyBatchSize: 50_000,
       compression: { enabled: true, after: "7 days" },
       retention: { enabled: false, after: "365 days" },

@@ -153,8 +153,10 @@ export const timescaleConfigSchema = z
       .number()
       .int()
       .min(1)
-      .default(5_000)
-      .describe("Writes with more rows than this use the COPY path instead of multi-row upserts."),
+      .default(500)
+      .describe(
+        "Writes with more rows than this use the COPY path instead of multi-row upserts. The default sends a pipeline's default batch (1,000 records) through COPY: straight into the table while its keys are new, else through a staging table merged with ON CONFLICT, several times faster than multi-row upserts.",
+      ),
     copyBatchSize: z
       .number()
       .int()
