@@ -221,7 +221,7 @@ describe("durations", () => {
       health: { freshness: { maxAge: "1h", coins: ["bitcoin"] } },
     });
     expect(pipeline.sources[0]?.schedule).toEqual({ everyMs: 300_000 });
-    expect(pipeline.delivery.batch).toEqual({ maxRecords: 1000, maxWaitMs: 200 });
+    expect(pipeline.delivery.batch).toEqual({ maxRecords: 5000, maxWaitMs: 200 });
     expect(pipeline.delivery.retry).toEqual({ initialDelayMs: 250, maxDelayMs: 1500 });
     expect(pipeline.health).toEqual({ freshness: { maxAgeMs: 3_600_000, coins: ["bitcoin"] } });
     const daily = await resolved({
@@ -528,7 +528,7 @@ describe("the resolved pipeline", () => {
       file: path,
       baseDir: join(folder, "nested"),
       delivery: {
-        batch: { maxRecords: 1000, maxWaitMs: 200 },
+        batch: { maxRecords: 5000, maxWaitMs: 200 },
         retry: { initialDelayMs: 100, maxDelayMs: 5_000 },
         deadLetter: { path: join(folder, "nested", ".qicore", "dead-letters.jsonl") },
         maxInFlightRecords: 10_000,

@@ -80,7 +80,7 @@ const routeSchema = z.strictObject({
 
 /** Defaults of the optional sections, as the documentation states them. */
 export const PIPELINE_DEFAULTS = {
-  batch: { maxRecords: 1000, maxWait: "200ms" },
+  batch: { maxRecords: 5000, maxWait: "200ms" },
   retry: { initialDelay: "100ms", maxDelay: "5s" },
   deadLetterPath: ".qicore/dead-letters.jsonl",
   maxInFlightRecords: 10_000,

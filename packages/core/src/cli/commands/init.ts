@@ -40,7 +40,7 @@ targets:
 # routes:                          # default: every source feeds every target
 #   - { from: gen, to: [db], kinds: [price] }
 # delivery:
-#   batch: { maxRecords: 1000, maxWait: 200ms }
+#   batch: { maxRecords: 5000, maxWait: 200ms }
 #   retry: { initialDelay: 100ms, maxDelay: 5s, maxElapsed: 15m }  # outages are waited out; bound them here
 #   deadLetter: { path: .qicore/dead-letters.jsonl }
 # metrics: { port: 9464 }
