@@ -400,7 +400,7 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
 
 /** -1, 0 or 1: by number where both order exactly as numbers, else by the exact text. */
 function compareOrdered(order: number, text: string, otherOrder: number, otherText: string): number {
-  if (order === order && otherOrder === otherOrder)
+  if (!Number.isNaN(order) && !Number.isNaN(otherOrder))
     return order < otherOrder ? -1 : order > otherOrder ? 1 : 0;
   return compareDecimal(text, otherText);
 }

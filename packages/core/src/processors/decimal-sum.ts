@@ -29,7 +29,7 @@ export class DecimalSum {
    */
   addUnits(value: string, units: number, scale: number): void {
     if (this.text === undefined) {
-      if (units === units && scale < POWERS.length) {
+      if (!Number.isNaN(units) && scale < POWERS.length) {
         const common = Math.max(scale, this.scale);
         const sum =
           this.units * (POWERS[common - this.scale] as number) + units * (POWERS[common - scale] as number);
