@@ -5,13 +5,13 @@
  */
 
 export { MemoryStore, memoryStore, memoryTarget } from "../builtin/memory-target";
+export { syntheticSource } from "../builtin/synthetic-source";
 export {
   type PipelineTestReport,
   type PipelineTestResult,
   type RunPipelineTestsOptions,
   runPipelineTests,
 } from "../pipeline-test/index";
-export { syntheticSource } from "../builtin/synthetic-source";
 export { createMemoryLogger, silentLogger } from "../runtime/logger";
 export { MemoryStateStore } from "../runtime/state-store";
 export { precisionRecords } from "./precision-records";
