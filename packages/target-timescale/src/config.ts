@@ -155,7 +155,7 @@ export const timescaleConfigSchema = z
       .min(1)
       .default(500)
       .describe(
-        "Writes with more rows than this use the COPY path instead of multi-row upserts. The default sends a pipeline's default batch (1,000 records) through COPY: straight into the table while its keys are new, else through a staging table merged with ON CONFLICT, several times faster than multi-row upserts.",
+        "Writes with more rows than this use the COPY path instead of multi-row upserts. The default sends every batch of more than 500 records (a pipeline's default batch is 5,000) through COPY: straight into the table while its keys are new, else through a staging table merged with ON CONFLICT, several times faster than multi-row upserts.",
       ),
     copyBatchSize: z
       .number()
