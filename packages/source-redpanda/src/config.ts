@@ -81,9 +81,9 @@ export const redpandaSourceConfigSchema = z
       .number()
       .int()
       .positive()
-      .default(20_000)
+      .default(5_000)
       .describe(
-        "Records read but not yet taken by the pipeline before the consumer pauses (it resumes at half).",
+        "Records read but not yet taken by the pipeline before the consumer pauses (it resumes at half). The pipeline's own queue (delivery.maxInFlightRecords) comes on top.",
       ),
     sessionTimeoutMs: z.number().int().positive().default(30_000).describe("Group session timeout."),
     rebalanceTimeoutMs: z.number().int().positive().default(60_000).describe("Group rebalance timeout."),
@@ -92,9 +92,14 @@ export const redpandaSourceConfigSchema = z
       .number()
       .int()
       .positive()
-      .default(1_048_576)
+      .default(262_144)
       .describe("Most bytes one fetch takes from a partition."),
-    maxBytes: z.number().int().positive().default(10_485_760).describe("Most bytes one fetch takes."),
+    maxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1_048_576)
+      .describe("Most bytes one fetch takes (kafkajs decodes a whole fetch at once: this bounds memory)."),
     maxWaitTimeMs: z
       .number()
       .int()
