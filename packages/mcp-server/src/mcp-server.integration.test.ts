@@ -9,9 +9,7 @@ import "@qicore/target-timescale";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireTimescaleUrl } from "../../../test/services";
-import { PIPELINE_CONFIG_URI } from "./resources";
-import { startMcpServer } from "./start";
-import { call, callOk, connectHttp } from "./test-support/clients";
+import { call, callOk, connectHttp } from "../test-support/clients";
 import {
   exitWithin,
   INSPECTOR_BIN,
@@ -20,7 +18,9 @@ import {
   type SpawnedServer,
   serverEnv,
   spawnQicore,
-} from "./test-support/processes";
+} from "../test-support/processes";
+import { PIPELINE_CONFIG_URI } from "./resources";
+import { startMcpServer } from "./start";
 
 // The server as users run it (`qicore mcp pipeline.yaml`, a separate process) against a
 // real TimescaleDB that a pipeline (synthetic source -> timescale target) has filled.

@@ -12,9 +12,9 @@ import {
   silentLogger,
 } from "@qicore/core";
 import { describe, expect, it } from "vitest";
+import { callOk, connectHttp } from "../test-support/clients";
 import { fetchPipelineStatus, parsePrometheus } from "./remote-pipeline";
 import { startMcpServer } from "./start";
-import { callOk, connectHttp } from "./test-support/clients";
 
 describe("parsePrometheus", () => {
   it("reads back what PipelineMetrics writes", () => {

@@ -13,10 +13,10 @@ import {
   syntheticSource,
 } from "@qicore/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, callOk, connectHttp } from "../test-support/clients";
 import { runMcpCli } from "./cli";
 import { PIPELINE_CONFIG_URI, schemaUri } from "./resources";
 import { type RunningMcpServer, startMcpServer } from "./start";
-import { call, callOk, connectHttp } from "./test-support/clients";
 
 // In-process servers over real HTTP on 127.0.0.1, with no database: a synthetic source,
 // a memory target, and a timescale target whose server does not exist (port 1).

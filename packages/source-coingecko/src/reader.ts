@@ -21,7 +21,6 @@ import { CoinGeckoQueries } from "./queries";
 import { CoinGeckoStreams } from "./streams";
 import { WarnOnce } from "./warn-once";
 
-
 export interface ReaderParts {
   config: CoinGeckoConfig;
   plan: CoinGeckoPlan;

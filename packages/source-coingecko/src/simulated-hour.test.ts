@@ -1,8 +1,8 @@
 import type { Checkpoint } from "@qicore/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, lastCheckpoint, readOnce, startHarness } from "../test-support/harness";
 import { createCompressedClock } from "./clock";
 import { RateBudgets } from "./rate-budget";
-import { type Harness, lastCheckpoint, readOnce, startHarness } from "./test-support/harness";
 import { type FakeCoinGecko, startFakeCoinGecko } from "./testing/fake-coingecko";
 
 /**

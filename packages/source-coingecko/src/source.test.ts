@@ -1,7 +1,5 @@
 import { QiError, type SourceBatch, validateRecord } from "@qicore/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { createManualClock } from "./clock";
-import type { CoinGeckoConfigInput } from "./config";
 import {
   type Harness,
   type HarnessOptions,
@@ -9,7 +7,9 @@ import {
   readOnce,
   recordsOf,
   startHarness,
-} from "./test-support/harness";
+} from "../test-support/harness";
+import { createManualClock } from "./clock";
+import type { CoinGeckoConfigInput } from "./config";
 
 const T0 = Date.parse("2026-05-18T12:00:10Z");
 const MINUTE = 60_000;

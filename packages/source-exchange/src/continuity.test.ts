@@ -7,7 +7,7 @@ import {
   startRun,
   tradeIds,
   until,
-} from "./test-support/harness";
+} from "../test-support/harness";
 import { type ExchangeStandIn, type StandInExchange, startExchangeStandIn } from "./testing/stand-in";
 
 let standIn: ExchangeStandIn | undefined;

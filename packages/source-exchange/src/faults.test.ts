@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { fullSeriesProblems, type StandInRun, startRun, tradeIds, until } from "./test-support/harness";
+import { fullSeriesProblems, type StandInRun, startRun, tradeIds, until } from "../test-support/harness";
 import {
   type ExchangeStandIn,
   type StandInExchange,

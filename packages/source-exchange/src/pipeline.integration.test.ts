@@ -6,8 +6,8 @@ import { timescaleTarget } from "@qicore/target-timescale";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireKafkaBrokers, requireTimescaleUrl } from "../../../test/services";
+import { until } from "../test-support/harness";
 import { createExchangeSource } from "./source";
-import { until } from "./test-support/harness";
 import { type ExchangeStandIn, startExchangeStandIn } from "./testing/stand-in";
 
 // Binance stand-in → exchange source → Kafka (target-redpanda) → source-redpanda →

@@ -1,7 +1,5 @@
 import { type QiError, toQiError } from "@qicore/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { createManualClock } from "./clock";
-import type { TwelveDataConfigInput } from "./config";
 import {
   type Harness,
   type HarnessOptions,
@@ -9,7 +7,9 @@ import {
   recordsOf,
   startHarness,
   TEST_KEY,
-} from "./test-support/harness";
+} from "../test-support/harness";
+import { createManualClock } from "./clock";
+import type { TwelveDataConfigInput } from "./config";
 import type { FakeFault } from "./testing/fake-twelvedata";
 
 const T0 = Date.parse("2024-03-12T15:00:10Z");

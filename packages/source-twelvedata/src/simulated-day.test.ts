@@ -1,7 +1,5 @@
 import type { Checkpoint } from "@qicore/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createManualClock } from "./clock";
-import { CreditBudgets } from "./credit-budget";
 import {
   type Harness,
   lastCheckpoint,
@@ -9,7 +7,9 @@ import {
   recordsOf,
   startHarness,
   TEST_KEY,
-} from "./test-support/harness";
+} from "../test-support/harness";
+import { createManualClock } from "./clock";
+import { CreditBudgets } from "./credit-budget";
 import { type FakeTwelveData, startFakeTwelveData } from "./testing/fake-twelvedata";
 
 /**

@@ -1,7 +1,5 @@
 import { type SourceBatch, validateRecord } from "@qicore/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { createManualClock } from "./clock";
-import type { TwelveDataConfigInput } from "./config";
 import {
   type Harness,
   type HarnessOptions,
@@ -9,7 +7,9 @@ import {
   readOnce,
   recordsOf,
   startHarness,
-} from "./test-support/harness";
+} from "../test-support/harness";
+import { createManualClock } from "./clock";
+import type { TwelveDataConfigInput } from "./config";
 
 // Tuesday 2024-03-12 15:00:10 UTC: 11:00 in New York (EDT), the stock market open.
 const T0 = Date.parse("2024-03-12T15:00:10Z");

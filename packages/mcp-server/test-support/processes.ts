@@ -3,11 +3,11 @@ import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** The `qicore` CLI from source: `qicore mcp` there delegates to this package. */
-export const CORE_BIN = fileURLToPath(new URL("../../../core/src/cli/bin.ts", import.meta.url));
+export const CORE_BIN = fileURLToPath(new URL("../../core/src/cli/bin.ts", import.meta.url));
 /** The repository's tsconfig, whose paths map @qicore/* to the package sources for tsx. */
-export const ROOT_TSCONFIG = fileURLToPath(new URL("../../../../tsconfig.json", import.meta.url));
+export const ROOT_TSCONFIG = fileURLToPath(new URL("../../../tsconfig.json", import.meta.url));
 /** The MCP Inspector's command (a dev dependency of this package). */
-export const INSPECTOR_BIN = fileURLToPath(new URL("../../node_modules/.bin/mcp-inspector", import.meta.url));
+export const INSPECTOR_BIN = fileURLToPath(new URL("../node_modules/.bin/mcp-inspector", import.meta.url));
 /** tsx's loader by absolute URL: the children run in folders without node_modules. */
 export const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 

@@ -11,10 +11,10 @@ import {
 } from "@qicore/core";
 import { MemoryStateStore, silentLogger } from "@qicore/core/testing";
 import { z } from "zod";
-import type { ExchangeConfigInput } from "../config";
-import type { ExchangeReader } from "../reader";
-import { createExchangeSource } from "../source";
-import type { ExchangeStandIn } from "../testing/stand-in";
+import type { ExchangeConfigInput } from "../src/config";
+import type { ExchangeReader } from "../src/reader";
+import { createExchangeSource } from "../src/source";
+import type { ExchangeStandIn } from "../src/testing/stand-in";
 
 /** Every record the pipeline wrote, replays included, by kind. */
 export type Written = Record<RecordKind, MarketRecord[]>;

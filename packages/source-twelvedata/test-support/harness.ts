@@ -1,14 +1,14 @@
 import type { Checkpoint, SourceBatch, SourceHandlers } from "@qicore/core";
 import { createMemoryLogger } from "@qicore/core/testing";
-import { type Clock, systemClock } from "../clock";
-import { type TwelveDataConfigInput, twelvedataConfigSchema } from "../config";
-import { CreditBudgets } from "../credit-budget";
-import { createTwelveDataSource } from "../source";
+import { type Clock, systemClock } from "../src/clock";
+import { type TwelveDataConfigInput, twelvedataConfigSchema } from "../src/config";
+import { CreditBudgets } from "../src/credit-budget";
+import { createTwelveDataSource } from "../src/source";
 import {
   type FakeTwelveData,
   type FakeTwelveDataOptions,
   startFakeTwelveData,
-} from "../testing/fake-twelvedata";
+} from "../src/testing/fake-twelvedata";
 
 export const TEST_KEY = "td-test-key-5f2a9c";
 

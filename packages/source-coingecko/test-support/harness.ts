@@ -1,10 +1,14 @@
 import type { Checkpoint, SourceBatch, SourceHandlers } from "@qicore/core";
 import { createMemoryLogger } from "@qicore/core/testing";
-import { type Clock, systemClock } from "../clock";
-import { type CoinGeckoConfigInput, coingeckoConfigSchema } from "../config";
-import { RateBudgets } from "../rate-budget";
-import { createCoinGeckoSource } from "../source";
-import { type FakeCoinGecko, type FakeCoinGeckoOptions, startFakeCoinGecko } from "../testing/fake-coingecko";
+import { type Clock, systemClock } from "../src/clock";
+import { type CoinGeckoConfigInput, coingeckoConfigSchema } from "../src/config";
+import { RateBudgets } from "../src/rate-budget";
+import { createCoinGeckoSource } from "../src/source";
+import {
+  type FakeCoinGecko,
+  type FakeCoinGeckoOptions,
+  startFakeCoinGecko,
+} from "../src/testing/fake-coingecko";
 
 export interface Harness {
   server: FakeCoinGecko;
