@@ -26,13 +26,44 @@ export function seriesOf(record: { instrument?: unknown; exchangeId?: unknown })
     : record.instrument;
 }
 
+/**
+ * Series names by venue and instrument, so that noting a record does not build a new string
+ * (and hash it) per record: this runs for every record a pipeline delivers. Bounded, since
+ * a stream of ever new symbols must not grow it without end.
+ */
+const seriesNames = new Map<string, Map<string, string>>();
+const MAX_SERIES_NAMES = 100_000;
+let seriesNameCount = 0;
+
+function seriesName(venue: unknown, instrument: string): string {
+  const venueKey = typeof venue === "string" && venue !== AGGREGATE_EXCHANGE ? venue : "";
+  let byInstrument = seriesNames.get(venueKey);
+  if (byInstrument === undefined) {
+    byInstrument = new Map();
+    seriesNames.set(venueKey, byInstrument);
+  }
+  let name = byInstrument.get(instrument);
+  if (name === undefined) {
+    if (seriesNameCount >= MAX_SERIES_NAMES) {
+      seriesNames.clear();
+      seriesNameCount = 0;
+      return seriesName(venue, instrument);
+    }
+    name = venueKey === "" ? instrument : `${venueKey}:${instrument}`;
+    byInstrument.set(instrument, name);
+    seriesNameCount++;
+  }
+  return name;
+}
+
 /** Notes the newest time of every series in records that reached all their targets. */
 export function noteFreshness(metrics: PipelineMetrics, kind: RecordKind, records: readonly unknown[]): void {
   const timeField = TIME_FIELD_BY_KIND.get(kind);
   if (timeField === undefined) return;
   for (const record of records as readonly Record<string, unknown>[]) {
-    const series = seriesOf(record);
+    const instrument = record.instrument;
     const time = record[timeField];
-    if (series !== undefined && typeof time === "string") metrics.noteNewest(series, time);
+    if (typeof instrument === "string" && typeof time === "string")
+      metrics.noteNewest(seriesName(record.exchangeId, instrument), time);
   }
 }
