@@ -178,7 +178,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Result<
 
   const server = createServer(async (request, response) => {
     try {
-      if ((request.url ?? "").length > MAX_URL_LENGTH) throw new BadRequest(413, "the URL is too long");
+      if ((request.url ?? "").length > MAX_URL_LENGTH) throw new BadRequest(414, "the URL is too long");
       const refusal = guard.refusal(request);
       // The page itself may be opened with ?token= once; everything else needs it already.
       const url = new URL(request.url ?? "/", "http://dashboard.local");

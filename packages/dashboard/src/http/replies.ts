@@ -16,7 +16,7 @@ export function replyError(response: ServerResponse, status: number, message: st
 /** A request the endpoints refuse, with the status that says why. */
 export class BadRequest extends Error {
   constructor(
-    readonly status: 400 | 404 | 405 | 411 | 413 | 415,
+    readonly status: 400 | 404 | 405 | 411 | 413 | 414 | 415,
     message: string,
   ) {
     super(message);
