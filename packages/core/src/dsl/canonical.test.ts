@@ -137,6 +137,15 @@ function candidatesFor(column: ColumnModel): unknown[] {
     "0m",
     "01m",
     "1M",
+    "1mo",
+    "12mo",
+    "9999mo",
+    "10000mo",
+    "0mo",
+    "1month",
+    "1Mo",
+    "1om",
+    "mo",
     "1 m",
     "1s",
     "m",
@@ -256,6 +265,15 @@ describe("canonicalRecord (the validation fast path)", () => {
         // As read from a topic: parsed JSON text.
         expect(compare(kind, JSON.parse(JSON.stringify(sample)), `${kind} JSON`).fastAccepted).toBe(true);
       }
+    }
+  });
+
+  it("takes every candle width the schema takes, months (`1mo`) included, on the fast path", async () => {
+    const [sample] = await canonicalSamples("ohlcv");
+    for (const timeframe of ["1m", "9999m", "4h", "1d", "1w", "1mo", "12mo", "9999mo"]) {
+      const verdict = compare("ohlcv", { ...sample, timeframe }, `ohlcv.timeframe = ${timeframe}`);
+      expect(verdict.schemaAccepted, timeframe).toBe(true);
+      expect(verdict.fastAccepted, timeframe).toBe(true);
     }
   });
 

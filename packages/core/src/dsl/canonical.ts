@@ -310,13 +310,19 @@ function isCanonicalTimestamp(value: string): boolean {
   return day <= days;
 }
 
-/** `[1-9]\d{0,3}(m|h|d|w)`. */
+/** `[1-9]\d{0,3}(m|h|d|w|mo)`. */
 function isTimeframe(value: string): boolean {
-  const length = value.length;
-  if (length < 2 || length > 5) return false;
+  // A month (`mo`) has a two-letter unit; every other unit is one letter.
+  const month =
+    value.length > 2 &&
+    value.charCodeAt(value.length - 2) === 109 /* m */ &&
+    value.charCodeAt(value.length - 1) === 111; /* o */
+  const digits = value.length - (month ? 2 : 1);
+  if (digits < 1 || digits > 4) return false;
   const first = value.charCodeAt(0);
   if (first < 49 /* 1 */ || first > DIGIT_9) return false;
-  for (let index = 1; index < length - 1; index++) if (!isDigit(value.charCodeAt(index))) return false;
-  const unit = value.charCodeAt(length - 1);
+  for (let index = 1; index < digits; index++) if (!isDigit(value.charCodeAt(index))) return false;
+  if (month) return true;
+  const unit = value.charCodeAt(digits);
   return unit === 109 /* m */ || unit === 104 /* h */ || unit === 100 /* d */ || unit === 119 /* w */;
 }

@@ -61,10 +61,14 @@ export const CryptoPriceSchema = z
   .overwrite(instrumentFromCoinId(Object.keys(priceShape)))
   .meta({ id: "CryptoPrice", title: "Crypto price", description: "A spot price of one coin at one time." });
 
-/** Width of a candle: a number and a unit (m, h, d, w), e.g. `1m`, `4h`, `1d`. */
+/**
+ * Width of a candle: a number and a unit (m, h, d, w, mo), e.g. `1m`, `4h`, `1d`, `1mo`.
+ * `mo` is a calendar month (28 to 31 days, starting on the 1st), as stock and forex providers
+ * give monthly bars; `m` stays minutes.
+ */
 export const Timeframe = z
   .string()
-  .regex(/^[1-9]\d{0,3}(m|h|d|w)$/, "a width such as 1m, 5m, 1h, 4h, 1d or 1w")
+  .regex(/^[1-9]\d{0,3}(m|h|d|w|mo)$/, "a width such as 1m, 5m, 1h, 4h, 1d, 1w or 1mo")
   .meta({ sqlType: "VARCHAR(10)", description: "Candle width, e.g. `1h`." });
 
 const ohlcvShape = {
