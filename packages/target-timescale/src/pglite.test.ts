@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, describe, expect, it } from "vitest";
+import { timescaleConformance } from "../test-support/conformance";
+import { priceRecords } from "../test-support/records";
+import { describeTimescaleTarget } from "../test-support/scenarios";
 import { closeEmbeddedDatabases, createTimescaleReader, createTimescaleTarget } from "./index";
-import { timescaleConformance } from "./test-support/conformance";
-import { priceRecords } from "./test-support/records";
-import { describeTimescaleTarget } from "./test-support/scenarios";
 
 timescaleConformance(() => ({ connectionString: "embedded:memory://conformance" }));
 

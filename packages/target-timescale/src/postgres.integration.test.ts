@@ -1,10 +1,10 @@
 import { afterAll } from "vitest";
 import { requirePostgresUrl } from "../../../test/services";
-import { timescaleConformance } from "./test-support/conformance";
-import { describeConnectionLoss } from "./test-support/connection-loss";
-import { describePipelineRun } from "./test-support/pipeline-run";
-import { describeTimescaleTarget } from "./test-support/scenarios";
-import { createScratchDatabase } from "./test-support/services";
+import { timescaleConformance } from "../test-support/conformance";
+import { describeConnectionLoss } from "../test-support/connection-loss";
+import { describePipelineRun } from "../test-support/pipeline-run";
+import { describeTimescaleTarget } from "../test-support/scenarios";
+import { createScratchDatabase } from "../test-support/services";
 
 const url = requirePostgresUrl();
 

@@ -1,7 +1,7 @@
 import { type AdapterContext, parseAdapterConfig, silentLogger, unwrap } from "@qicore/core/adapter";
 import { afterAll, describe, expect, it } from "vitest";
+import { priceRecords } from "../test-support/records";
 import { closeEmbeddedDatabases, createTimescaleTarget, timescaleTarget, trimDecimal } from "./index";
-import { priceRecords } from "./test-support/records";
 
 // The reader capability as the MCP server uses it: the definition opens a reader from a
 // pipeline's parsed config, without creating the target.

@@ -1,7 +1,7 @@
 import { type MarketRecord, tableModel } from "@qicore/core";
 import { describe, expect, it } from "vitest";
+import { priceRecords } from "../test-support/records";
 import { arrayType, columnsOf, copyChunks, encodeBatch, sliceBatch, sourcesOf } from "./row-codec";
-import { priceRecords } from "./test-support/records";
 
 describe("row codec", () => {
   const model = tableModel("price");

@@ -1,12 +1,12 @@
 import pg from "pg";
 import { afterAll } from "vitest";
 import { expectedTimescaleLicense, requireTimescaleUrl } from "../../../test/services";
+import { timescaleConformance } from "../test-support/conformance";
+import { describeConnectionLoss } from "../test-support/connection-loss";
+import { describePipelineRun } from "../test-support/pipeline-run";
+import { describeTimescaleTarget } from "../test-support/scenarios";
+import { createScratchDatabase } from "../test-support/services";
 import type { EditionName } from "./edition";
-import { timescaleConformance } from "./test-support/conformance";
-import { describeConnectionLoss } from "./test-support/connection-loss";
-import { describePipelineRun } from "./test-support/pipeline-run";
-import { describeTimescaleTarget } from "./test-support/scenarios";
-import { createScratchDatabase } from "./test-support/services";
 
 // services.sh runs Debian's build (Apache-2 edition); the timescale/timescaledb image is
 // the Timescale License edition. Ask the server when the provider does not say.

@@ -1,13 +1,13 @@
 import { type CryptoPrice, type MarketRecord, QiError } from "@qicore/core";
 import { createMemoryLogger } from "@qicore/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EditionName } from "../edition";
+import type { EditionName } from "../src/edition";
 import {
   createTimescaleReader,
   createTimescaleTarget,
   type TimescaleOptions,
   type TimescaleTarget,
-} from "../index";
+} from "../src/index";
 import { analyticsRecords, candleRecords, priceRecords, START, withNulls } from "./records";
 
 /** A database engine the shared scenarios run against. */

@@ -1,6 +1,6 @@
 import type { MarketRecord, RecordKind, TargetHandlers } from "@qicore/core";
 import { testTarget } from "@qicore/core/testing";
-import { type TimescaleTarget, timescaleTarget } from "../index";
+import { type TimescaleTarget, timescaleTarget } from "../src/index";
 
 const EVER = [new Date("2000-01-01T00:00:00Z"), new Date("2100-01-01T00:00:00Z")] as const;
 const COINS = ["bitcoin", "ethereum", "solana"];

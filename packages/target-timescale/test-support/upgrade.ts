@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { type MarketRecord, type RecordKind, validateRecord } from "@qicore/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../database";
-import type { EditionName } from "../edition";
-import { createTimescaleTarget, type TimescaleOptions, type TimescaleTarget } from "../index";
+import type { Database } from "../src/database";
+import type { EditionName } from "../src/edition";
+import { createTimescaleTarget, type TimescaleOptions, type TimescaleTarget } from "../src/index";
 
 /** A database for one side of the comparison, and how to throw it away. */
 export interface UpgradeDatabase {
@@ -14,7 +14,7 @@ export interface UpgradeDatabase {
 }
 
 const fixture = (edition: EditionName) =>
-  readFileSync(new URL(`../__fixtures__/release-0.1.0/${edition}.sql`, import.meta.url), "utf8");
+  readFileSync(new URL(`../src/__fixtures__/release-0.1.0/${edition}.sql`, import.meta.url), "utf8");
 
 const DAY = 86_400_000;
 /** Old enough for chunks to be compressed (the fixture's policy compresses after 7 days). */

@@ -1,7 +1,7 @@
 import { Pipeline } from "@qicore/core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import "../index";
+import "../src/index";
 
 /**
  * The target inside the runtime: a synthetic source into the `timescale` target, with the

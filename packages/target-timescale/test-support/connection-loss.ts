@@ -2,7 +2,7 @@ import { type CryptoPrice, Target } from "@qicore/core";
 import { createMemoryLogger } from "@qicore/core/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTimescaleTarget, type TimescaleTarget, timescaleTarget } from "../index";
+import { createTimescaleTarget, type TimescaleTarget, timescaleTarget } from "../src/index";
 import { priceRecords } from "./records";
 
 /** Sum of decimal strings with 8 fractional digits at most, exactly, as text. */
