@@ -1,4 +1,4 @@
-import { QiError } from "@qicore/core/adapter";
+import { type QiError, qiError } from "@qicore/core/adapter";
 
 /**
  * Codes this adapter raises besides the core's (`NETWORK_ERROR`, `RATE_LIMITED`,
@@ -11,41 +11,29 @@ export type ExchangeErrorCode =
   | "EXCHANGE_BAD_RESPONSE";
 
 export function configError(message: string, context: Record<string, unknown> = {}): QiError {
-  return new QiError({
-    code: "CONFIG_INVALID",
-    message: `exchange source: ${message}`,
-    category: "VALIDATION",
-    retryable: false,
-    context,
-  });
+  return qiError("CONFIG_INVALID", `exchange source: ${message}`, { context });
 }
 
 export function subscriptionRefused(exchange: string, message: string, url: string): QiError {
-  return new QiError({
-    code: "EXCHANGE_SUBSCRIPTION_REFUSED",
-    message: `${exchange} refused the subscription: ${message}. Check the symbols (the exchange's own spelling) and channels in the pipeline file`,
-    category: "EXTERNAL",
-    retryable: false,
-    context: { exchange, url },
-  });
+  return qiError(
+    "EXCHANGE_SUBSCRIPTION_REFUSED",
+    `${exchange} refused the subscription: ${message}. Check the symbols (the exchange's own spelling) and channels in the pipeline file`,
+    { category: "EXTERNAL", context: { exchange, url } },
+  );
 }
 
 /** A passing REST failure (connection, 5xx): the runtime reads again from the last checkpoint. */
 export function restUnavailable(exchange: string, url: string, cause: unknown, status?: number): QiError {
-  return new QiError({
-    code: "NETWORK_ERROR",
-    message: `${exchange} REST ${url} failed${status ? ` with HTTP ${status}` : ""}: ${cause instanceof Error ? cause.message : String(cause)}; reading again from the last checkpoint`,
-    category: "NETWORK",
-    retryable: true,
-    context: { exchange, url, status },
-    cause,
-  });
+  // NETWORK_ERROR is a NETWORK error, and those are retryable.
+  return qiError(
+    "NETWORK_ERROR",
+    `${exchange} REST ${url} failed${status ? ` with HTTP ${status}` : ""}: ${cause instanceof Error ? cause.message : String(cause)}; reading again from the last checkpoint`,
+    { context: { exchange, url, status }, cause },
+  );
 }
 
 export function badResponse(exchange: string, url: string, detail: string, status?: number): QiError {
-  return new QiError({
-    code: "EXCHANGE_BAD_RESPONSE",
-    message: `${exchange} REST ${url}: ${detail}`,
+  return qiError("EXCHANGE_BAD_RESPONSE", `${exchange} REST ${url}: ${detail}`, {
     category: "EXTERNAL",
     retryable: status === undefined || status >= 500,
     context: { exchange, url, status },

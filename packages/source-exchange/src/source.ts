@@ -5,7 +5,6 @@ import {
   type SourceDefinition,
   type SourceHandlers,
 } from "@qicore/core/adapter";
-import type { z } from "zod";
 import { type Clock, systemClock } from "./clock";
 import { type ExchangeConfig, exchangeConfigSchema } from "./config";
 import { configError } from "./errors";
@@ -69,7 +68,7 @@ export function createExchangeSource(options: ExchangeSourceOptions = {}): Sourc
       "Live trades, quotes and candles from Binance spot, Coinbase Advanced Trade or Kraken v2 over WebSocket; gaps closed over REST.",
     contractVersion: ADAPTER_CONTRACT_VERSION,
     coreVersion: "^0.1.0",
-    configSchema: exchangeConfigSchema as unknown as z.ZodType<ExchangeConfig>,
+    configSchema: exchangeConfigSchema,
     capabilities: { kinds: ["trade", "quote", "ohlcv"], replay: true },
     create: (config, context) => createHandlers(config, context, options),
   });
