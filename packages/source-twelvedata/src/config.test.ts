@@ -30,9 +30,10 @@ describe("config", () => {
       "streams.quotes.instruments: the quotes stream needs instruments: give streams.quotes.instruments or instruments",
     ]);
     expect(problems({ instruments: ["SBIN:NSE"] })[0]).toContain("give the exchange as `exchange`");
-    expect(problems({ instruments: ["AAPL"], streams: { candles: { interval: "1month" } } })[0]).toContain(
-      "1month has no core timeframe",
+    expect(problems({ instruments: ["AAPL"], streams: { candles: { interval: "1mo" } } })[0]).toContain(
+      "an interval Twelve Data has: 1min, 5min, 15min, 30min, 45min, 1h, 2h, 4h, 8h, 1day, 1week, 1month",
     );
+    expect(problems({ instruments: ["AAPL"], streams: { candles: { interval: "1month" } } })).toEqual([]);
     expect(
       problems({ instruments: ["AAPL"], streams: { backfill: { from: "2024-02-01", to: "2024-01-01" } } })[0],
     ).toContain("streams.backfill.to must be after streams.backfill.from");

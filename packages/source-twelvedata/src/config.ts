@@ -79,7 +79,7 @@ const pointInTime = (description: string) =>
     .describe(description);
 
 const interval = z.enum(INTERVALS, {
-  error: `an interval Twelve Data has and the core's timeframes can name: ${INTERVALS.join(", ")} (1month has no core timeframe)`,
+  error: `an interval Twelve Data has: ${INTERVALS.join(", ")}`,
 });
 
 const quotesOptions = z.strictObject({
@@ -98,7 +98,7 @@ const quotesOptions = z.strictObject({
 });
 
 const candlesOptions = z.strictObject({
-  interval: interval.default("1min").describe("Candle width."),
+  interval: interval.default("1min").describe("Candle width (`1month`: calendar months, timeframe `1mo`)."),
   outputsize: z
     .number()
     .int()

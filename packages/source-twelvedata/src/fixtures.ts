@@ -10,6 +10,7 @@ export type FixtureName =
   | "time-series.json"
   | "time-series-forex.json"
   | "time-series-crypto.json"
+  | "time-series-monthly.json"
   | "api-usage.json"
   | "error-400-symbol.json"
   | "error-400-no-data.json"

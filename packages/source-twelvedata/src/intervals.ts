@@ -1,6 +1,6 @@
 /**
- * Twelve Data's candle intervals and the core's timeframes. `1month` exists at Twelve Data but
- * not in the core's Timeframe (units m, h, d, w), so it is not offered.
+ * Twelve Data's candle intervals and the core's timeframes (`1month` is the core's `1mo`, a
+ * calendar month).
  */
 export const INTERVALS = [
   "1min",
@@ -14,6 +14,7 @@ export const INTERVALS = [
   "8h",
   "1day",
   "1week",
+  "1month",
 ] as const;
 
 export type Interval = (typeof INTERVALS)[number];
@@ -25,9 +26,13 @@ export const DAY_MS = 24 * HOUR_MS;
 interface IntervalFacts {
   /** The core's timeframe text. */
   timeframe: string;
-  /** Width in milliseconds; days and weeks are calendar days of the exchange (23 or 25 hours across a clock change). */
+  /**
+   * Width in milliseconds; days and weeks are calendar days of the exchange (23 or 25 hours
+   * across a clock change), and a month counts as its shortest (28 days), so row counts worked
+   * out from it never fall short.
+   */
   ms: number;
-  /** Daily and weekly buckets start at the exchange's local midnight; the others are plain durations. */
+  /** Daily, weekly and monthly buckets start at the exchange's local midnight; the others are plain durations. */
   calendar: boolean;
 }
 
@@ -43,6 +48,7 @@ const FACTS: Record<Interval, IntervalFacts> = {
   "8h": { timeframe: "8h", ms: 8 * HOUR_MS, calendar: false },
   "1day": { timeframe: "1d", ms: DAY_MS, calendar: true },
   "1week": { timeframe: "1w", ms: 7 * DAY_MS, calendar: true },
+  "1month": { timeframe: "1mo", ms: 28 * DAY_MS, calendar: true },
 };
 
 export function intervalFacts(interval: Interval): IntervalFacts {
@@ -56,4 +62,21 @@ export function intervalOfTimeframe(timeframe: string): Interval | undefined {
 
 export function supportedTimeframes(): string[] {
   return INTERVALS.map((interval) => FACTS[interval].timeframe);
+}
+
+/**
+ * The bucket a row belongs to, on the exchange's wall clock (ms of a UTC calendar, as
+ * parseWall gives): where it opens and where the next one opens. A month opens at midnight of
+ * its 1st, whatever day the row names (a month whose 1st is a holiday is still that month's
+ * bar), and ends at midnight of the next 1st; a day or a week ends a calendar day or seven
+ * later; an intraday bucket is its duration.
+ */
+export function bucketOnWall(interval: Interval, wall: number): { open: number; end: number } {
+  if (interval === "1month") {
+    const date = new Date(wall);
+    const year = date.getUTCFullYear();
+    const month = date.getUTCMonth();
+    return { open: Date.UTC(year, month, 1), end: Date.UTC(year, month + 1, 1) };
+  }
+  return { open: wall, end: wall + FACTS[interval].ms };
 }

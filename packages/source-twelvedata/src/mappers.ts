@@ -1,6 +1,6 @@
 import type { CryptoOHLCVInput, CryptoPriceInput } from "@qicore/core/adapter";
 import type { Instrument, LearnedIdentity } from "./instruments";
-import { type Interval, intervalFacts } from "./intervals";
+import { bucketOnWall, type Interval, intervalFacts } from "./intervals";
 import type { PriceResponse, QuoteResponse, TimeSeriesResponse } from "./responses";
 import { parseWall, wallToInstant } from "./time-zones";
 
@@ -72,8 +72,9 @@ export interface MappedCandles {
  * bucket on the exchange's wall clock (`meta.exchange_timezone`; forex and crypto in UTC), so
  * each becomes the UTC instant of that wall time: across a clock change the offset changes
  * with it, and a wall time the autumn overlap shows twice gets the instant that keeps the
- * series in order. Daily and weekly rows are dates: their bucket opens at the exchange's local
- * midnight. A bucket that has not ended at `now` is `isFinal: false`. Rows without `volume`
+ * series in order. Daily, weekly and monthly rows are dates: their bucket opens at the
+ * exchange's local midnight (a month's on its 1st) and ends at the next bucket's. A bucket
+ * that has not ended at `now` is `isFinal: false`. Rows without `volume`
  * (forex) have none: it is not invented.
  */
 export function candlesFromSeries(
@@ -95,8 +96,9 @@ export function candlesFromSeries(
   const candles: CryptoOHLCVInput[] = [];
   let previous = Number.NEGATIVE_INFINITY;
   for (const { row, wall } of readable) {
-    const open = wallToInstant(wall, zone, previous);
-    const end = calendar ? wallToInstant(wall + ms, zone) : open + ms;
+    const bucket = bucketOnWall(interval, wall);
+    const open = wallToInstant(bucket.open, zone, previous);
+    const end = calendar ? wallToInstant(bucket.end, zone) : open + ms;
     previous = open;
     candles.push({
       ...instrumentFields(instrument, identity),

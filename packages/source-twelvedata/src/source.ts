@@ -35,7 +35,7 @@ export function createTwelveDataSource(
   return defineSource({
     name: "twelvedata",
     description:
-      "Twelve Data quotes and candles of stocks, forex and crypto (1 minute to 1 week), batched, with paged backfills and one credit budget per API key.",
+      "Twelve Data quotes and candles of stocks, forex and crypto (1 minute to 1 month), batched, with paged backfills and one credit budget per API key.",
     contractVersion: ADAPTER_CONTRACT_VERSION,
     coreVersion: "^0.1.0",
     configSchema: twelvedataConfigSchema,

@@ -3,6 +3,8 @@ import type { AddressInfo, Socket } from "node:net";
 import { type Clock, systemClock } from "../clock";
 import { type FixtureName, fixtureJson } from "../fixtures";
 import {
+  type BarInterval,
+  barEnd,
   bars,
   DAY,
   decimal,
@@ -289,7 +291,7 @@ function route(
   return { body };
 }
 
-const INTERVAL_MINUTES: Record<string, { minutes: number } | { days: 1 | 7 }> = {
+const INTERVAL_MINUTES: Record<string, BarInterval> = {
   "1min": { minutes: 1 },
   "5min": { minutes: 5 },
   "15min": { minutes: 15 },
@@ -301,6 +303,7 @@ const INTERVAL_MINUTES: Record<string, { minutes: number } | { days: 1 | 7 }> = 
   "8h": { minutes: 480 },
   "1day": { days: 1 },
   "1week": { days: 7 },
+  "1month": { months: 1 },
 };
 
 function identity(listing: Listing): Record<string, unknown> {
@@ -380,7 +383,7 @@ function price(listing: Listing, _query: Record<string, string>, now: number): R
  * Twelve Data's 400 "No data is available on the specified dates".
  */
 function timeSeries(listing: Listing, query: Record<string, string>, now: number): RouteResult {
-  const interval = INTERVAL_MINUTES[query.interval ?? ""] as { minutes: number } | { days: 1 | 7 };
+  const interval = INTERVAL_MINUTES[query.interval ?? ""] as BarInterval;
   const dated = query.start_date !== undefined || query.end_date !== undefined;
   const limit = Math.min(5000, Math.max(1, Number(query.outputsize ?? (dated ? 5000 : 30)) || 30));
   const nowWall = wallOf(now, listing.zone);
@@ -394,8 +397,7 @@ function timeSeries(listing: Listing, query: Record<string, string>, now: number
     limit,
   ).map((row) =>
     // A bar still open at end_date is cut there; give the one open now its prices up to now.
-    row.wall + ("days" in interval ? interval.days * DAY : interval.minutes * MINUTE) > endWall &&
-    endWall < nowWall
+    barEnd(interval, row.wall) > endWall && endWall < nowWall
       ? (bars(listing, interval, nowWall, row.wall, 1)[0] ?? row)
       : row,
   );
@@ -406,7 +408,7 @@ function timeSeries(listing: Listing, query: Record<string, string>, now: number
         meta: { symbol: listing.symbol, interval: query.interval, exchange: listing.exchange ?? "" },
       },
     };
-  const dateOnly = "days" in interval;
+  const dateOnly = !("minutes" in interval);
   const values = found.map((row) => ({
     datetime: wallText(row.wall, dateOnly),
     open: decimal(row.open),

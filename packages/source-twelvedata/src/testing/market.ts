@@ -209,19 +209,44 @@ export interface Bar {
   volume: number;
 }
 
+/** A bar width: minutes (intraday), calendar days (`1day`, `1week`) or calendar months (`1month`). */
+export type BarInterval = { minutes: number } | { days: 1 | 7 } | { months: 1 };
+
+/** Where the bar opening at `wall` ends, on the same wall clock. */
+export function barEnd(interval: BarInterval, wall: number): number {
+  if ("months" in interval) {
+    const date = new Date(wall);
+    return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + interval.months, 1);
+  }
+  return wall + ("days" in interval ? interval.days * DAY : interval.minutes * MINUTE);
+}
+
 /**
  * Bars opening at or before `nowWall`, newest first, down to `fromWall` or `limit` bars. The
  * bar still open at `nowWall` has the prices up to then. `widthMinutes` for intraday; `1day`
- * and `1week` rows open at the local midnight of their (Monday's) date.
+ * and `1week` rows open at the local midnight of their (Monday's) date, `1month` rows at
+ * midnight of the 1st.
  */
 export function bars(
   listing: Listing,
-  interval: { minutes: number } | { days: 1 | 7 },
+  interval: BarInterval,
   nowWall: number,
   fromWall: number,
   limit: number,
 ): Bar[] {
   const found: Bar[] = [];
+  if ("months" in interval) {
+    const now = new Date(nowWall);
+    for (
+      let month = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+      month >= fromWall && found.length < limit;
+      month = Date.UTC(new Date(month).getUTCFullYear(), new Date(month).getUTCMonth() - 1, 1)
+    ) {
+      const end = barEnd(interval, month);
+      found.push(bar(listing, month, Math.min(nowWall, end - MINUTE), end - month));
+    }
+    return found;
+  }
   if ("days" in interval) {
     let day = Math.floor(nowWall / DAY) * DAY;
     if (interval.days === 7) day -= ((weekday(day) + 6) % 7) * DAY;
