@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { QiError } from "@qicore/core/adapter";
+import { type QiError, qiError } from "@qicore/core/adapter";
 import type { Clock } from "./clock";
 import { DAY_MS, MINUTE_MS } from "./intervals";
 
@@ -153,12 +153,10 @@ export class CreditBudget {
   acquire(credits: number, priority: Priority, signal?: AbortSignal): Promise<CreditGrant> {
     if (!(credits >= 1) || credits > this.limits.perMinute) {
       return Promise.reject(
-        new QiError({
-          code: "INTERNAL",
-          message: `twelvedata source: a request of ${credits} credits cannot fit the budget of ${this.description} (${this.limits.perMinute} a minute); requests are split before they get here`,
-          category: "SYSTEM",
-          retryable: false,
-        }),
+        qiError(
+          "INTERNAL",
+          `twelvedata source: a request of ${credits} credits cannot fit the budget of ${this.description} (${this.limits.perMinute} a minute); requests are split before they get here`,
+        ),
       );
     }
     if (signal?.aborted) return Promise.reject(cancelledWait(this.description));
@@ -246,13 +244,14 @@ export class CreditBudget {
     const reserve = this.liveReserve(now);
     if (used + credits + reserve <= perDay) return undefined;
     const resetsAt = nextUtcMidnight(now);
-    return new QiError({
-      code: "TWELVEDATA_DAILY_CREDITS_SPENT",
-      message: `twelvedata source: today's credits of ${this.description} are spent for backfills (${used} of ${perDay} used, ${reserve} kept for the live polls until midnight UTC); the backfill stops here and goes on from its checkpoint after ${new Date(resetsAt).toISOString()}`,
-      category: "BUSINESS",
-      retryable: false,
-      context: { used, perDay, liveReserve: reserve, resetsAt: new Date(resetsAt).toISOString() },
-    });
+    return qiError(
+      "TWELVEDATA_DAILY_CREDITS_SPENT",
+      `twelvedata source: today's credits of ${this.description} are spent for backfills (${used} of ${perDay} used, ${reserve} kept for the live polls until midnight UTC); the backfill stops here and goes on from its checkpoint after ${new Date(resetsAt).toISOString()}`,
+      {
+        category: "BUSINESS",
+        context: { used, perDay, liveReserve: reserve, resetsAt: new Date(resetsAt).toISOString() },
+      },
+    );
   }
 
   private minuteUsed(): number {
@@ -384,12 +383,7 @@ function checkLimits(limits: CreditLimits): void {
 }
 
 function cancelledWait(description: string): QiError {
-  return new QiError({
-    code: "CANCELLED",
-    message: `twelvedata source: waiting for the credits of ${description} was cancelled`,
-    category: "SYSTEM",
-    retryable: false,
-  });
+  return qiError("CANCELLED", `twelvedata source: waiting for the credits of ${description} was cancelled`);
 }
 
 export interface BudgetRequest {

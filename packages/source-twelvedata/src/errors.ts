@@ -1,4 +1,4 @@
-import { QiError } from "@qicore/core/adapter";
+import { type QiError, qiError } from "@qicore/core/adapter";
 
 /**
  * Codes this adapter raises besides the core's (`RATE_LIMITED`, `TIMEOUT`, `NETWORK_ERROR`,
@@ -42,58 +42,45 @@ export function apiError(code: number, apiMessage: string | undefined, facts: Re
     ...(facts.symbol ? { symbol: facts.symbol } : {}),
   };
   if (code === 401)
-    return new QiError({
-      code: "TWELVEDATA_UNAUTHORIZED",
-      message: `${SOURCE}: Twelve Data refused ${facts.keySource ? `the key from ${facts.keySource}` : "the request: no key was sent"} for ${facts.request}: check apiKey or TWELVEDATA_API_KEY${said}`,
-      category: "SECURITY",
-      retryable: false,
-      context,
-    });
+    return qiError(
+      "TWELVEDATA_UNAUTHORIZED",
+      `${SOURCE}: Twelve Data refused ${facts.keySource ? `the key from ${facts.keySource}` : "the request: no key was sent"} for ${facts.request}: check apiKey or TWELVEDATA_API_KEY${said}`,
+      { category: "SECURITY", context },
+    );
   if (code === 403)
-    return new QiError({
-      code: "TWELVEDATA_PLAN_RESTRICTED",
-      message: `${SOURCE}: ${subject} is not included in plan ${facts.plan}: remove the instrument or stream that needs it, or use a key of a larger plan${said}`,
-      category: "SECURITY",
-      retryable: false,
-      context,
-    });
+    return qiError(
+      "TWELVEDATA_PLAN_RESTRICTED",
+      `${SOURCE}: ${subject} is not included in plan ${facts.plan}: remove the instrument or stream that needs it, or use a key of a larger plan${said}`,
+      { category: "SECURITY", context },
+    );
   if (code === 400 && apiMessage && /no data is available/i.test(apiMessage))
-    return new QiError({
-      code: "TWELVEDATA_NO_DATA",
-      message: `${SOURCE}: ${subject} has no data in the range asked for${said}`,
+    return qiError("TWELVEDATA_NO_DATA", `${SOURCE}: ${subject} has no data in the range asked for${said}`, {
       category: "EXTERNAL",
-      retryable: false,
       context,
     });
   if (code === 400)
-    return new QiError({
-      code: "TWELVEDATA_BAD_REQUEST",
-      message: `${SOURCE}: Twelve Data refused ${subject}: check the symbol (and its exchange or micCode) and the interval${said}`,
-      category: "VALIDATION",
-      retryable: false,
-      context,
-    });
+    return qiError(
+      "TWELVEDATA_BAD_REQUEST",
+      `${SOURCE}: Twelve Data refused ${subject}: check the symbol (and its exchange or micCode) and the interval${said}`,
+      { category: "VALIDATION", context },
+    );
   if (code === 414)
-    return new QiError({
-      code: "TWELVEDATA_BAD_REQUEST",
-      message: `${SOURCE}: ${facts.request} is too long for Twelve Data: lower symbolsPerRequest${said}`,
-      category: "VALIDATION",
-      retryable: false,
-      context,
-    });
+    return qiError(
+      "TWELVEDATA_BAD_REQUEST",
+      `${SOURCE}: ${facts.request} is too long for Twelve Data: lower symbolsPerRequest${said}`,
+      { category: "VALIDATION", context },
+    );
   if (code >= 500)
-    return new QiError({
-      code: "EXTERNAL_ERROR",
-      message: `${SOURCE}: ${subject} failed on Twelve Data's side (code ${code})${said}`,
-      category: "EXTERNAL",
-      retryable: true,
-      context,
-    });
-  return new QiError({
-    code: "EXTERNAL_ERROR",
-    message: `${SOURCE}: Twelve Data refused ${subject} (code ${code})${said}`,
-    category: "EXTERNAL",
-    retryable: false,
+    // EXTERNAL errors are not retryable by default; Twelve Data's own failures may pass.
+    return qiError(
+      "EXTERNAL_ERROR",
+      `${SOURCE}: ${subject} failed on Twelve Data's side (code ${code})${said}`,
+      {
+        retryable: true,
+        context,
+      },
+    );
+  return qiError("EXTERNAL_ERROR", `${SOURCE}: Twelve Data refused ${subject} (code ${code})${said}`, {
     context,
   });
 }
@@ -104,43 +91,27 @@ export function isDailyLimit(apiMessage: string | undefined): boolean {
 }
 
 export function rateLimitedError(request: string, attempts: number, apiMessage: string | undefined): QiError {
-  return new QiError({
-    code: "RATE_LIMITED",
-    message: `${SOURCE}: ${request} was refused for the minute's credits ${attempts} time(s), each time after waiting for the next minute${apiMessage ? ` (Twelve Data: "${apiMessage}")` : ""}. Another program may use the same key: lower creditsPerMinute, or use a key of a larger plan`,
-    category: "EXTERNAL",
-    retryable: false,
-    context: { request, attempts },
-  });
+  return qiError(
+    "RATE_LIMITED",
+    `${SOURCE}: ${request} was refused for the minute's credits ${attempts} time(s), each time after waiting for the next minute${apiMessage ? ` (Twelve Data: "${apiMessage}")` : ""}. Another program may use the same key: lower creditsPerMinute, or use a key of a larger plan`,
+    { context: { request, attempts } },
+  );
 }
 
 export function dailySpentError(request: string, resetsAt: number, apiMessage: string | undefined): QiError {
-  return new QiError({
-    code: "TWELVEDATA_DAILY_CREDITS_SPENT",
-    message: `${SOURCE}: ${request}: Twelve Data says today's credits are spent${apiMessage ? ` ("${apiMessage}")` : ""}; they come back at ${new Date(resetsAt).toISOString()} (midnight UTC). Another program may use the same key: lower creditsPerDay, or use a paid plan (no daily cap)`,
-    category: "BUSINESS",
-    retryable: false,
-    context: { request, resetsAt: new Date(resetsAt).toISOString() },
-  });
+  return qiError(
+    "TWELVEDATA_DAILY_CREDITS_SPENT",
+    `${SOURCE}: ${request}: Twelve Data says today's credits are spent${apiMessage ? ` ("${apiMessage}")` : ""}; they come back at ${new Date(resetsAt).toISOString()} (midnight UTC). Another program may use the same key: lower creditsPerDay, or use a paid plan (no daily cap)`,
+    { category: "BUSINESS", context: { request, resetsAt: new Date(resetsAt).toISOString() } },
+  );
 }
 
 export function configError(message: string, context: Record<string, unknown> = {}): QiError {
-  return new QiError({
-    code: "CONFIG_INVALID",
-    message: `${SOURCE}: ${message}`,
-    category: "VALIDATION",
-    retryable: false,
-    context,
-  });
+  return qiError("CONFIG_INVALID", `${SOURCE}: ${message}`, { context });
 }
 
 export function cancelled(request: string): QiError {
-  return new QiError({
-    code: "CANCELLED",
-    message: `${SOURCE}: ${request} was cancelled`,
-    category: "SYSTEM",
-    retryable: false,
-    context: { request },
-  });
+  return qiError("CANCELLED", `${SOURCE}: ${request} was cancelled`, { context: { request } });
 }
 
 /** True for errors a later poll cannot fix (a wrong key, a plan restriction, a bad config). */

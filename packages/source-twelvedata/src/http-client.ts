@@ -1,4 +1,4 @@
-import { type Logger, QiError, redactSecrets } from "@qicore/core/adapter";
+import { type Logger, type QiError, qiError, redactSecrets } from "@qicore/core/adapter";
 import type { Clock } from "./clock";
 import { type CreditBudget, nextUtcMidnight, type Priority } from "./credit-budget";
 import {
@@ -114,14 +114,12 @@ export class TwelveDataHttpClient {
       if (timeout.aborted)
         return {
           ok: false,
-          error: new QiError({
-            code: "TIMEOUT",
-            message: `twelvedata source: ${shown} got no complete answer within ${timeoutMs} ms (timeout)`,
-            category: "NETWORK",
-            retryable: true,
-            context: { request: shown, timeoutMs },
-            cause: thrown,
-          }),
+          // TIMEOUT is a NETWORK error, and those are retryable.
+          error: qiError(
+            "TIMEOUT",
+            `twelvedata source: ${shown} got no complete answer within ${timeoutMs} ms (timeout)`,
+            { context: { request: shown, timeoutMs }, cause: thrown },
+          ),
         };
       return { ok: false, error: this.networkError(shown, thrown) };
     } finally {
@@ -141,13 +139,14 @@ export class TwelveDataHttpClient {
       const cut = status >= 200 && status < 300;
       return {
         ok: false,
-        error: new QiError({
-          code: "EXTERNAL_ERROR",
-          message: `twelvedata source: ${shown} returned ${cut ? "a body that is not complete JSON" : `HTTP ${status} without a JSON body`} (${body.length} characters${body.length > 0 ? `, ending "${this.scrub(body.slice(-40))}"` : ""})${cut ? "; it may have been cut off" : ""}`,
-          category: "EXTERNAL",
-          retryable: cut || status >= 500 || status === 408,
-          context: { request: shown, status, length: body.length },
-        }),
+        error: qiError(
+          "EXTERNAL_ERROR",
+          `twelvedata source: ${shown} returned ${cut ? "a body that is not complete JSON" : `HTTP ${status} without a JSON body`} (${body.length} characters${body.length > 0 ? `, ending "${this.scrub(body.slice(-40))}"` : ""})${cut ? "; it may have been cut off" : ""}`,
+          {
+            retryable: cut || status >= 500 || status === 408,
+            context: { request: shown, status, length: body.length },
+          },
+        ),
       };
     }
     const error = errorBody(value);
@@ -177,14 +176,12 @@ export class TwelveDataHttpClient {
         : thrown instanceof Error
           ? thrown.message
           : String(thrown);
-    return new QiError({
-      code: "NETWORK_ERROR",
-      message: `twelvedata source: ${shown} failed: ${this.scrub(reason)}${typeof code === "string" ? ` (${code})` : ""}`,
-      category: "NETWORK",
-      retryable: true,
-      context: { request: shown, ...(typeof code === "string" ? { errno: code } : {}) },
-      cause: thrown,
-    });
+    // NETWORK_ERROR is a NETWORK error, and those are retryable.
+    return qiError(
+      "NETWORK_ERROR",
+      `twelvedata source: ${shown} failed: ${this.scrub(reason)}${typeof code === "string" ? ` (${code})` : ""}`,
+      { context: { request: shown, ...(typeof code === "string" ? { errno: code } : {}) }, cause: thrown },
+    );
   }
 
   /** Text from outside (Twelve Data's messages, bodies) with secrets and this key masked. */

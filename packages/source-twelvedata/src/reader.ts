@@ -4,7 +4,8 @@ import {
   type HealthStatus,
   type Logger,
   type OHLCVQuery,
-  QiError,
+  type QiError,
+  qiError,
   type ReadOptions,
   type RecordKind,
   type SourceBatch,
@@ -519,13 +520,11 @@ export class TwelveDataReader {
   async getOHLCV(id: string, query: OHLCVQuery): Promise<CryptoOHLCVInput[]> {
     const interval = intervalOfTimeframe(query.timeframe);
     if (!interval)
-      throw new QiError({
-        code: "VALIDATION_FAILED",
-        message: `twelvedata source: getOHLCV: Twelve Data has no ${JSON.stringify(query.timeframe)} candles; use one of ${supportedTimeframes().join(", ")}`,
-        category: "VALIDATION",
-        retryable: false,
-        context: { timeframe: query.timeframe },
-      });
+      throw qiError(
+        "VALIDATION_FAILED",
+        `twelvedata source: getOHLCV: Twelve Data has no ${JSON.stringify(query.timeframe)} candles; use one of ${supportedTimeframes().join(", ")}`,
+        { context: { timeframe: query.timeframe } },
+      );
     const [instrument] = this.instrumentsFor([id]);
     if (!instrument) return [];
     const [request] = planBatches([instrument], 1) as [BatchRequest];

@@ -1,4 +1,4 @@
-import { QiError } from "@qicore/core/adapter";
+import { qiError } from "@qicore/core/adapter";
 import { z } from "zod";
 
 // The shapes this source reads, from Twelve Data's documented responses (see __fixtures__).
@@ -67,11 +67,9 @@ export function expectShape<T extends z.ZodType>(schema: T, body: unknown, what:
     .slice(0, 3)
     .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
     .join("; ");
-  throw new QiError({
-    code: "EXTERNAL_ERROR",
-    message: `twelvedata source: ${what} answered in a shape this source does not know (${issues})`,
-    category: "EXTERNAL",
-    retryable: false,
-    context: { what },
-  });
+  throw qiError(
+    "EXTERNAL_ERROR",
+    `twelvedata source: ${what} answered in a shape this source does not know (${issues})`,
+    { context: { what } },
+  );
 }
