@@ -14,6 +14,7 @@ import {
   RECORD_KIND_DEFINITIONS,
   type RecordKind,
   type TableModel,
+  Timeframe,
   tableModel,
 } from "@qicore/core/adapter";
 import { type Database, qualifiedName, quoteIdentifier } from "./database";
@@ -23,8 +24,8 @@ import { CANDLE_VIEWS, candleViewName } from "./migrations";
 import type {
   Candle,
   CompressionStats,
-  ExchangeFilter,
   HypertableInfo,
+  InstrumentFilter,
   QueryLimit,
   TimescaleReader,
 } from "./types";
@@ -126,6 +127,18 @@ function checkText(name: string, value: unknown): QiError | undefined {
     : invalid(`${name} must be a non-empty string of at most 100 characters`, { [name]: value });
 }
 
+/**
+ * A stored candle's width is any the records take (`1m` … `1w`, `1mo`): reading stored
+ * candles only compares it, so months are fine there, unlike in time_bucket widths.
+ */
+function checkStoredTimeframe(timeframe: unknown): QiError | undefined {
+  return Timeframe.safeParse(timeframe).success
+    ? undefined
+    : invalid(`timeframe ${JSON.stringify(timeframe)} is not a candle width such as 1m, 1h, 1d, 1w or 1mo`, {
+        timeframe,
+      });
+}
+
 /** `4h` → `4 hours`; undefined when not a width such as 1m, 15m, 1h, 4h, 1d, 1w. */
 export function timeframeInterval(timeframe: string): string | undefined {
   const match = TIMEFRAME.exec(timeframe);
@@ -193,28 +206,53 @@ export function createReader(database: Database, settings: ReaderSettings): Time
     return result.rows.map((row) => toCandle(row, timeframe));
   }
 
-  /** Records of an instrument in a time range: trades and quotes are read the same way. */
+  /**
+   * `AND column = $n` for each field given (the venue, the quote, a candle's width), so one
+   * query shape serves trades, quotes and candles of an instrument.
+   */
+  function equalities(
+    query: KindQuery,
+    params: unknown[],
+    fields: Record<string, string | undefined>,
+  ): string {
+    return Object.entries(fields)
+      .filter((entry): entry is [string, string] => entry[1] !== undefined)
+      .map(([field, value]) => ` AND ${query.column(field)} = $${params.push(value)}`)
+      .join("");
+  }
+
+  /** Problems of the optional venue and quote of an instrument read. */
+  function checkFilter(options: InstrumentFilter): QiError | undefined {
+    return (
+      (options.exchangeId === undefined ? undefined : checkText("exchangeId", options.exchangeId)) ??
+      (options.quote === undefined ? undefined : checkText("quote", options.quote))
+    );
+  }
+
+  /** Records of an instrument in a time range: trades, quotes and candles are read the same way. */
   function readInstrumentRange<T>(
     query: KindQuery,
     noun: string,
     instrument: string,
     start: Date,
     end: Date,
-    options: QueryLimit & ExchangeFilter,
+    options: QueryLimit & InstrumentFilter,
+    extra: Record<string, string> = {},
   ): AsyncResult<T[]> {
-    const problem = checkText("instrument", instrument) ?? checkRange(start, end);
+    const problem = checkText("instrument", instrument) ?? checkFilter(options) ?? checkRange(start, end);
     if (problem) return Promise.resolve(err(problem));
     return run(`reading the ${noun} of ${instrument} from ${query.table}`, async () => {
       const params: unknown[] = [instrument, start.toISOString(), end.toISOString(), limitOf(options.limit)];
-      const exchange =
-        options.exchangeId === undefined
-          ? ""
-          : ` AND ${query.column("exchangeId")} = $${params.push(options.exchangeId)}`;
+      const filters = equalities(query, params, {
+        exchangeId: options.exchangeId,
+        quote: options.quote,
+        ...extra,
+      });
       const time = quoteIdentifier(query.model.timeColumn);
       const result = await database.query<Record<string, unknown>>(
         `SELECT ${query.selectList} FROM ${query.table}
-         WHERE ${query.column("instrument")} = $1 AND ${time} >= $2::timestamptz AND ${time} < $3::timestamptz${exchange}
-         ORDER BY ${time}, ${query.column("exchangeId")} LIMIT $4`,
+         WHERE ${query.column("instrument")} = $1 AND ${time} >= $2::timestamptz AND ${time} < $3::timestamptz${filters}
+         ORDER BY ${time}, ${query.column("exchangeId")}, ${query.column("quote")} LIMIT $4`,
         params,
       );
       return result.rows.map((row) => query.toRecord(row) as T);
@@ -227,6 +265,50 @@ export function createReader(database: Database, settings: ReaderSettings): Time
 
     getQuotes: (instrument, start, end, options = {}) =>
       readInstrumentRange<CryptoQuote>(quotes, "quotes", instrument, start, end, options),
+
+    getCandles(instrument, timeframe, start, end, options = {}) {
+      const problem = checkStoredTimeframe(timeframe);
+      if (problem) return Promise.resolve(err(problem));
+      return readInstrumentRange<CryptoOHLCV>(
+        candles,
+        `${timeframe} candles`,
+        instrument,
+        start,
+        end,
+        options,
+        { timeframe },
+      );
+    },
+
+    getLatestCandles(instrument, timeframe, count, options = {}) {
+      const problem =
+        checkText("instrument", instrument) ??
+        checkStoredTimeframe(timeframe) ??
+        checkFilter(options) ??
+        (Number.isInteger(count) && count > 0
+          ? undefined
+          : invalid("count must be a positive integer", { count }));
+      if (problem) return Promise.resolve(err(problem));
+      return run(
+        `reading the latest ${timeframe} candles of ${instrument} from ${candles.table}`,
+        async () => {
+          const params: unknown[] = [instrument, limitOf(count)];
+          const filters = equalities(candles, params, {
+            timeframe,
+            exchangeId: options.exchangeId,
+            quote: options.quote,
+          });
+          const time = quoteIdentifier(candles.model.timeColumn);
+          const result = await database.query<Record<string, unknown>>(
+            `SELECT ${candles.selectList} FROM ${candles.table}
+           WHERE ${candles.column("instrument")} = $1${filters}
+           ORDER BY ${time} DESC, ${candles.column("exchangeId")} DESC, ${candles.column("quote")} DESC LIMIT $2`,
+            params,
+          );
+          return result.rows.map((row) => candles.toRecord(row) as CryptoOHLCV).reverse();
+        },
+      );
+    },
 
     getPriceHistory(coinId, start, end, options = {}) {
       const problem = checkText("coinId", coinId) ?? checkRange(start, end);
@@ -293,11 +375,7 @@ export function createReader(database: Database, settings: ReaderSettings): Time
     getLatestOHLCV(coinId, timeframe, count, options = {}) {
       const problem =
         checkText("coinId", coinId) ??
-        (timeframeInterval(timeframe) === undefined
-          ? invalid(`timeframe ${JSON.stringify(timeframe)} is not a width such as 1m, 1h or 1d`, {
-              timeframe,
-            })
-          : undefined) ??
+        checkStoredTimeframe(timeframe) ??
         (Number.isInteger(count) && count > 0
           ? undefined
           : invalid("count must be a positive integer", { count }));

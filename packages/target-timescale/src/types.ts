@@ -53,6 +53,12 @@ export interface ExchangeFilter {
   exchangeId?: string;
 }
 
+/** Which series of an instrument: its venue and, where a venue quotes it in several currencies, the quote. */
+export interface InstrumentFilter extends ExchangeFilter {
+  /** Only rows in this quote currency (`USD`, `GBp`). */
+  quote?: string;
+}
+
 /** A candle computed from prices (or read from a continuous aggregate). Decimals are strings. */
 export interface Candle {
   coinId: string;
@@ -121,6 +127,26 @@ export interface TimescaleReader extends StoreReader {
     end: Date,
     options?: QueryLimit & ExchangeFilter,
   ): AsyncResult<CryptoQuote[]>;
+  /**
+   * Stored candles of an instrument (the venue's symbol: `AAPL`, `EUR/USD`, `BTC-USDT`) and
+   * width (`1m` … `1w`, `1mo`) opening at start <= timestamp < end, oldest first. Candles
+   * with no coin id (stocks, forex) are read this way; `exchangeId` (`xnas`) and `quote` pick
+   * one series where the symbol is stored for several venues or currencies.
+   */
+  getCandles(
+    instrument: string,
+    timeframe: string,
+    start: Date,
+    end: Date,
+    options?: QueryLimit & InstrumentFilter,
+  ): AsyncResult<CryptoOHLCV[]>;
+  /** The newest `count` stored candles of an instrument and width, oldest first (venue and quote as in getCandles). */
+  getLatestCandles(
+    instrument: string,
+    timeframe: string,
+    count: number,
+    options?: InstrumentFilter,
+  ): AsyncResult<CryptoOHLCV[]>;
   /** The newest `count` stored candles of a coin and width, oldest first. */
   getLatestOHLCV(
     coinId: string,
