@@ -2,7 +2,7 @@ import type { CryptoPrice, SourceBatch } from "@qicore/core";
 import { createRedpandaTarget } from "@qicore/target-redpanda";
 import { describe, expect, it } from "vitest";
 import { requireKafkaBrokers, requireKcat } from "../../../test/services";
-import { kcatConsume, kcatProduce } from "../../target-redpanda/src/test-support/kcat";
+import { kcatConsume, kcatProduce } from "../../target-redpanda/test-support/kcat";
 import { createRedpandaSource } from "./source";
 
 const prefix = `test.kcat-source.${Date.now().toString(36)}.`;

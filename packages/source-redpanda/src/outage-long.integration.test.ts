@@ -8,8 +8,8 @@ import { existsSync } from "node:fs";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireKcat } from "../../../test/services";
-import { kcatConsume } from "../../target-redpanda/src/test-support/kcat";
-import { ScratchKafka } from "../../target-redpanda/src/test-support/scratch-kafka";
+import { kcatConsume } from "../../target-redpanda/test-support/kcat";
+import { ScratchKafka } from "../../target-redpanda/test-support/scratch-kafka";
 import { createRedpandaSource } from "./source";
 import {
   connectDatabase,

@@ -14,7 +14,7 @@ import { createMemoryLogger, MemoryStateStore } from "@qicore/core/testing";
 import { createRedpandaTarget } from "@qicore/target-redpanda";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ScratchKafka } from "../../target-redpanda/src/test-support/scratch-kafka";
+import { ScratchKafka } from "../../target-redpanda/test-support/scratch-kafka";
 import { createRedpandaSource, type RedpandaSource, redpandaSource } from "./source";
 import {
   connectDatabase,

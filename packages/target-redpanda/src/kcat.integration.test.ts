@@ -3,9 +3,9 @@ import { sampleRecords } from "@qicore/core/testing";
 import { HEADER } from "@qicore/kafka-common";
 import { describe, expect, it } from "vitest";
 import { requireKafkaBrokers, requireKcat } from "../../../test/services";
+import { kcatConsume, kcatProduce } from "../test-support/kcat";
+import { PRODUCER_LIBRARIES } from "../test-support/libraries";
 import { createRedpandaTarget } from "./target";
-import { kcatConsume, kcatProduce } from "./test-support/kcat";
-import { PRODUCER_LIBRARIES } from "./test-support/libraries";
 
 const coins = Array.from({ length: 40 }, (_, index) => `coin-${index}`);
 

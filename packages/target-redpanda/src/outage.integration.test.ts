@@ -12,10 +12,10 @@ import { createRegistry, Pipeline, type RunSummary } from "@qicore/core";
 import { createMemoryLogger, MemoryStateStore } from "@qicore/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireKcat } from "../../../test/services";
+import { kcatConsume } from "../test-support/kcat";
+import { PRODUCER_LIBRARIES } from "../test-support/libraries";
+import { ScratchKafka } from "../test-support/scratch-kafka";
 import { redpandaTarget } from "./target";
-import { kcatConsume } from "./test-support/kcat";
-import { PRODUCER_LIBRARIES } from "./test-support/libraries";
-import { ScratchKafka } from "./test-support/scratch-kafka";
 
 const broker = new ScratchKafka(29300);
 const run = Date.now().toString(36);

@@ -12,9 +12,9 @@ import { DEAD_LETTER_HEADER, HEADER } from "@qicore/kafka-common";
 import kafkajs from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireKafkaBrokerList, requireKafkaBrokers, requireKcat } from "../../../test/services";
+import { kcatConsume } from "../test-support/kcat";
+import { PRODUCER_LIBRARIES } from "../test-support/libraries";
 import { createRedpandaTarget, redpandaTarget } from "./target";
-import { kcatConsume } from "./test-support/kcat";
-import { PRODUCER_LIBRARIES } from "./test-support/libraries";
 
 const { Kafka, ConfigResourceTypes, logLevel } = kafkajs;
 

@@ -2,9 +2,9 @@ import { QiError, silentLogger } from "@qicore/core";
 import { sampleRecords } from "@qicore/core/testing";
 import { describe, expect, it } from "vitest";
 import { requireKafkaBrokers } from "../../../../test/services";
+import { PRODUCER_LIBRARIES } from "../../test-support/libraries";
 import { kafkaFailure } from "../errors";
 import { createRedpandaTarget, parseRedpandaTargetConfig } from "../target";
-import { PRODUCER_LIBRARIES } from "../test-support/libraries";
 import { createClient } from "./create";
 
 /** What a rejected promise was rejected with. */

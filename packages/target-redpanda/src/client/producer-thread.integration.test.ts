@@ -2,8 +2,8 @@ import type { Worker } from "node:worker_threads";
 import { sampleRecords } from "@qicore/core/testing";
 import { describe, expect, it } from "vitest";
 import { requireKafkaBrokers, requireKcat } from "../../../../test/services";
+import { kcatConsume } from "../../test-support/kcat";
 import { createRedpandaTarget, parseRedpandaTargetConfig } from "../target";
-import { kcatConsume } from "../test-support/kcat";
 import { startThread, ThreadedProducer, threadSetup } from "./platformatic";
 import type { TopicMessages } from "./types";
 

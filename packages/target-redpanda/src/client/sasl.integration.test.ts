@@ -2,10 +2,10 @@ import { QiError, silentLogger } from "@qicore/core";
 import { sampleRecords } from "@qicore/core/testing";
 import { describe, expect, it } from "vitest";
 import { requireKafkaBrokers, requireKafkaSasl, requireKcat } from "../../../../test/services";
+import { kcatConsume } from "../../test-support/kcat";
+import { PRODUCER_LIBRARIES } from "../../test-support/libraries";
 import { kafkaFailure } from "../errors";
 import { createRedpandaTarget, parseRedpandaTargetConfig } from "../target";
-import { kcatConsume } from "../test-support/kcat";
-import { PRODUCER_LIBRARIES } from "../test-support/libraries";
 import { createClient } from "./create";
 
 const MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"] as const;

@@ -6,7 +6,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const script = fileURLToPath(new URL("../../../../scripts/services.sh", import.meta.url));
+const script = fileURLToPath(new URL("../../../scripts/services.sh", import.meta.url));
 
 export type ScratchAction = "start" | "stop" | "kill" | "pause" | "resume";
 
