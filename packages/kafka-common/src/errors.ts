@@ -1,4 +1,4 @@
-import { QiError } from "@qicore/core/adapter";
+import { QiError, qiError } from "@qicore/core/adapter";
 
 /** The brokers refuse a message or request for its size. */
 const TOO_LARGE_TYPES = new Set(["MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE"]);
@@ -80,12 +80,15 @@ export function kafkaFailure(
   const category = security ? "SECURITY" : connection ? "NETWORK" : "EXTERNAL";
   const retryable = type ? !PERMANENT_TYPES.has(type) && !security : category !== "SECURITY";
   const detail = error.message ?? String(thrown);
-  return new QiError({
-    code: category === "NETWORK" ? "NETWORK_ERROR" : "EXTERNAL_ERROR",
-    message: `${adapter}: ${what}: ${detail}${type && !detail.includes(type) ? ` (${type})` : ""}`,
-    category,
-    retryable,
-    context: { adapter, ...(type ? { kafkaError: type } : {}), ...context },
-    cause: thrown,
-  });
+  // The category and retryable flag come from the failure, not from the code's defaults.
+  return qiError(
+    category === "NETWORK" ? "NETWORK_ERROR" : "EXTERNAL_ERROR",
+    `${adapter}: ${what}: ${detail}${type && !detail.includes(type) ? ` (${type})` : ""}`,
+    {
+      category,
+      retryable,
+      context: { adapter, ...(type ? { kafkaError: type } : {}), ...context },
+      cause: thrown,
+    },
+  );
 }

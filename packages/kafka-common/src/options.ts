@@ -1,4 +1,4 @@
-import { QiError } from "@qicore/core/adapter";
+import { qiError } from "@qicore/core/adapter";
 import type { z } from "zod";
 
 /**
@@ -15,11 +15,7 @@ export function parseKafkaOptions<Schema extends z.ZodType>(
   const problems = parsed.error.issues.map(
     (issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`,
   );
-  throw new QiError({
-    code: "CONFIG_INVALID",
-    message: `${adapter}: invalid options: ${problems.join("; ")}`,
-    category: "VALIDATION",
-    retryable: false,
+  throw qiError("CONFIG_INVALID", `${adapter}: invalid options: ${problems.join("; ")}`, {
     context: { problems },
   });
 }

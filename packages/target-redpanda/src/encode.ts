@@ -1,7 +1,8 @@
 import {
   type DeadLetter,
   type MarketRecord,
-  QiError,
+  type QiError,
+  qiError,
   type RecordFailure,
   type RecordKind,
 } from "@qicore/core/adapter";
@@ -98,13 +99,11 @@ export class RecordEncoder {
 }
 
 function tooLarge(kind: RecordKind, size: number, limit: number, index: number): QiError {
-  return new QiError({
-    code: "MESSAGE_TOO_LARGE",
-    message: `${ADAPTER_NAME}: ${kind} record ${index} is ${size} bytes as JSON, more than maxMessageBytes (${limit})`,
-    category: "VALIDATION",
-    retryable: false,
-    context: { kind, index, size, limit },
-  });
+  return qiError(
+    "MESSAGE_TOO_LARGE",
+    `${ADAPTER_NAME}: ${kind} record ${index} is ${size} bytes as JSON, more than maxMessageBytes (${limit})`,
+    { category: "VALIDATION", context: { kind, index, size, limit } },
+  );
 }
 
 /** How much of a record a bounded dead letter keeps. */

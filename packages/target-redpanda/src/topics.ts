@@ -1,7 +1,7 @@
 import {
   generateTopicConfigs,
   type Logger,
-  QiError,
+  qiError,
   RECORD_KINDS,
   type RecordKind,
 } from "@qicore/core/adapter";
@@ -126,13 +126,11 @@ export class TopicManager {
     const missing = wanted.filter((topic) => !existing.has(topic.topic));
     if (missing.length > 0) {
       if (!this.options.create) {
-        throw new QiError({
-          code: "TOPIC_MISSING",
-          message: `${ADAPTER_NAME}: topic(s) ${missing.map((topic) => topic.topic).join(", ")} do not exist and createTopics is false; create them (qicore schema topics prints their settings) or set createTopics: true`,
-          category: "BUSINESS",
-          retryable: false,
-          context: { topics: missing.map((topic) => topic.topic) },
-        });
+        throw qiError(
+          "TOPIC_MISSING",
+          `${ADAPTER_NAME}: topic(s) ${missing.map((topic) => topic.topic).join(", ")} do not exist and createTopics is false; create them (qicore schema topics prints their settings) or set createTopics: true`,
+          { category: "BUSINESS", context: { topics: missing.map((topic) => topic.topic) } },
+        );
       }
       try {
         await this.admin.createTopics(missing);
