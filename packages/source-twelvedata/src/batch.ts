@@ -12,8 +12,10 @@ export interface BatchRequest {
 /**
  * Requests for `instruments`: at most `size` symbols each (Twelve Data takes up to 120, and a
  * request never costs more credits than a minute has), one MIC code per request (`mic_code`
- * applies to all its symbols). In a batch an exchange rides on its symbol (`SBIN:NSE`), as
- * Twelve Data's batch requests take it; a lone symbol sends it as `exchange`.
+ * applies to all its symbols), and a symbol at most once per request: a batch answer is keyed
+ * by symbol, so `VOD` of London and `VOD` of Nasdaq in one request could not be told apart.
+ * In a batch an exchange rides on its symbol (`SBIN:NSE`), as Twelve Data's batch requests
+ * take it; a lone symbol sends it as `exchange`.
  */
 export function planBatches(instruments: readonly Instrument[], size: number): BatchRequest[] {
   const byMic = new Map<string, Instrument[]>();
@@ -24,8 +26,7 @@ export function planBatches(instruments: readonly Instrument[], size: number): B
   }
   const requests: BatchRequest[] = [];
   for (const [micCode, group] of byMic) {
-    for (let start = 0; start < group.length; start += size) {
-      const chunk = group.slice(start, start + size);
+    for (const chunk of chunksOfDistinctSymbols(group, size)) {
       const single = chunk.length === 1 ? chunk[0] : undefined;
       requests.push({
         instruments: chunk,
@@ -36,6 +37,23 @@ export function planBatches(instruments: readonly Instrument[], size: number): B
     }
   }
   return requests;
+}
+
+/** Instruments in order, in chunks of at most `size` where no symbol is twice (first fit). */
+function chunksOfDistinctSymbols(instruments: readonly Instrument[], size: number): Instrument[][] {
+  const chunks: { members: Instrument[]; symbols: Set<string> }[] = [];
+  for (const instrument of instruments) {
+    let chunk = chunks.find(
+      (candidate) => candidate.members.length < size && !candidate.symbols.has(instrument.symbol),
+    );
+    if (!chunk) {
+      chunk = { members: [], symbols: new Set() };
+      chunks.push(chunk);
+    }
+    chunk.members.push(instrument);
+    chunk.symbols.add(instrument.symbol);
+  }
+  return chunks.map((chunk) => chunk.members);
 }
 
 export function batchSymbol(instrument: Instrument): string {

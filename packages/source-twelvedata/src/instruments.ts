@@ -97,8 +97,16 @@ function guessAssetClass(pair: { base: string; quote: string } | undefined): str
   return "crypto";
 }
 
+/**
+ * Minor units Twelve Data writes in mixed case: London's pence (`GBp`) and Johannesburg's cents
+ * (`ZAc`). Upper-cased they would say pounds and rand for prices in pence and cents, so they
+ * become the codes markets use for them.
+ */
+const MINOR_UNITS: Readonly<Record<string, string>> = { GBp: "GBX", ZAc: "ZAX" };
+
 function normaliseCode(value: string | null | undefined): string | undefined {
-  const code = value?.trim().toUpperCase();
+  const trimmed = value?.trim();
+  const code = trimmed === undefined ? undefined : (MINOR_UNITS[trimmed] ?? trimmed.toUpperCase());
   return code && CODE.test(code) ? code : undefined;
 }
 
@@ -130,10 +138,12 @@ export interface AnswerFacts {
 }
 
 /**
- * The identity records carry: exchange id from the config's MIC or exchange where given (so it
- * never changes between calls), else from the first answer's MIC or exchange name, else
- * `aggregate` (forex: Twelve Data names no venue); quote from the pair, the config, or the
- * first answer's currency.
+ * The identity records carry: the venue as exchange id, as exchange records name theirs
+ * (`binance`): the config's MIC where given, else the first answer's MIC (so `AAPL` and
+ * `{ symbol: AAPL, exchange: NASDAQ }` are both `xnas`: one venue, one id), else the configured
+ * or answered exchange name (crypto: `coinbase-pro`), else `aggregate` (forex: Twelve Data names
+ * no venue). Once learned it is kept, so a series never changes its key. Quote from the pair,
+ * the config, or the first answer's currency.
  */
 export function identityFrom(
   instrument: Instrument,
@@ -143,8 +153,8 @@ export function identityFrom(
   const exchangeId =
     known?.exchangeId ??
     (instrument.micCode ? instrument.micCode.toLowerCase() : undefined) ??
-    (instrument.exchange ? exchangeIdOf(instrument.exchange) : undefined) ??
     (facts.micCode ? facts.micCode.toLowerCase() : undefined) ??
+    (instrument.exchange ? exchangeIdOf(instrument.exchange) : undefined) ??
     (facts.exchange ? exchangeIdOf(facts.exchange) : undefined) ??
     "aggregate";
   const quote = known?.quote ?? instrument.quote ?? normaliseCode(facts.currency);

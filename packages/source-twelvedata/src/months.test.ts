@@ -95,7 +95,7 @@ describe("monthly rows as candles", () => {
     const vod = toInstrument({ symbol: "VOD", micCode: "XLON" });
     const series = monthly();
     series.values = [{ datetime: "2024-04-01", open: "1", high: "2", low: "0.5", close: "1.5" }];
-    const london = { exchangeId: "xlon", quote: "GBP", timeZone: "Europe/London" };
+    const london = { exchangeId: "xlon", quote: "GBX", timeZone: "Europe/London" };
     const utc = { exchangeId: "aggregate", quote: "USD", timeZone: "UTC" };
     const now = Date.parse("2024-06-01T12:00:00Z");
     expect(iso(candlesFromSeries(vod, london, series, "1month", now).candles[0]?.timestamp)).toBe(

@@ -56,6 +56,19 @@ export const LISTINGS: readonly Listing[] = [
     base: 71.52,
     hasVolume: true,
   },
+  // VOD again: Vodafone's ADR on Nasdaq, in dollars. A plain `VOD` is London's (listed first);
+  // `exchange: NASDAQ` or `mic_code: XNGS` asks for this one.
+  {
+    symbol: "VOD",
+    name: "Vodafone Group Plc ADR",
+    kind: "equity",
+    exchange: "NASDAQ",
+    micCode: "XNGS",
+    currency: "USD",
+    zone: "America/New_York",
+    base: 8.89,
+    hasVolume: true,
+  },
   {
     symbol: "EUR/USD",
     name: "Euro / US Dollar",
