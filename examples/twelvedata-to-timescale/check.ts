@@ -4,7 +4,9 @@
  * QICORE_TEST_TIMESCALE_URL), in a schema of its own, then reads the rows back and checks
  * them: daily candles of two stocks (opening at New York's midnight, in UTC, with volume) and
  * two currency pairs (opening at UTC midnight, without volume), hourly candles, and quotes, each
- * with its venue, quote currency and asset class. A second run must resume: no backfill window
+ * with its venue, quote currency and asset class; monthly candles of VOD on two markets, read
+ * back through target-timescale's reader by instrument and venue (stocks have no coin id), each
+ * opening at its market's midnight of the 1st. A second run must resume: no backfill window
  * fetched again, no row written twice. Exits non-zero on any mismatch; needs no internet.
  */
 import { execFile } from "node:child_process";
@@ -13,6 +15,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startFakeTwelveData } from "@qicore/source-twelvedata/testing";
+import { createTimescaleReader } from "@qicore/target-timescale";
 import pg from "pg";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -140,6 +143,40 @@ try {
     "EUR/USD's hours open on the hour, without volume",
   );
 
+  // Monthly candles through the reader, by instrument and venue: one symbol, two markets.
+  const reader = createTimescaleReader({ connectionString: databaseUrl, schema });
+  const localOpen = (timestamp: string, zone: string) =>
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone,
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    }).format(new Date(timestamp));
+  for (const [exchangeId, zone, quote] of [
+    ["xlon", "Europe/London", "GBX"],
+    ["xngs", "America/New_York", "USD"],
+  ] as const) {
+    const read = await reader.getCandles("VOD", "1mo", new Date(0), new Date(today + 40 * DAY), {
+      exchangeId,
+    });
+    if (!read.ok) {
+      failures.push(`reading VOD's monthly candles on ${exchangeId}: ${read.error.message}`);
+      continue;
+    }
+    const months = read.value;
+    expect(months.length === 3, `expected 3 monthly VOD candles on ${exchangeId}, found ${months.length}`);
+    expect(
+      months.every((row) => row.quote === quote && localOpen(row.timestamp, zone) === "01, 00:00"),
+      `VOD's months on ${exchangeId} must open at ${zone}'s midnight of the 1st, in ${quote}: ${JSON.stringify(months[0])}`,
+    );
+    expect(
+      months.map((row) => row.isFinal).join() === "true,true,false",
+      `only VOD's current month on ${exchangeId} is open: ${months.map((row) => row.isFinal).join()}`,
+    );
+  }
+  await reader.close();
+
   const prices = await rows(
     `SELECT DISTINCT ON (instrument) instrument, exchange_id, quote, asset_class, usd_price::text AS price
      FROM "${schema}".crypto_prices ORDER BY instrument, last_updated DESC`,
@@ -173,7 +210,7 @@ try {
     process.exitCode = 1;
   } else {
     console.log(
-      `twelvedata-to-timescale example: ${first.recordsIn} records (4 quotes, hourly candles, ${days} daily candles × 4 instruments) written to TimescaleDB and read back; the second run resumed (${second.recordsIn} new) — OK`,
+      `twelvedata-to-timescale example: ${first.recordsIn} records (4 quotes, hourly candles, ${days} daily candles × 4 instruments, 3 months of VOD on two markets) written to TimescaleDB and read back; the second run resumed (${second.recordsIn} new) — OK`,
     );
   }
 } finally {
