@@ -1,7 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { consumerLagExposition } from "./lag-metrics";
 import { isLoopbackHost } from "./local-requests";
 import type { Pipeline } from "./pipeline";
+import { lastAdapterHealth } from "./status";
 import { serveStatusEndpoints } from "./status-endpoints";
 
 export interface MetricsServer {
@@ -27,9 +29,14 @@ export async function serveMetrics(
       return;
     }
     if (path === "/metrics") {
-      response
-        .writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" })
-        .end(pipeline.metrics.prometheus());
+      // The lag gauge comes from the adapters' health checks, cached like /status's.
+      void lastAdapterHealth(pipeline)
+        .catch(() => undefined)
+        .then((health) => {
+          response
+            .writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" })
+            .end(pipeline.metrics.prometheus() + consumerLagExposition(pipeline.name, health));
+        });
       return;
     }
     if (path === "/health/live" || path === "/health/ready" || path === "/health") {

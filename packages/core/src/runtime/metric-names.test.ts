@@ -6,6 +6,7 @@
  * families is spelt out, so a rename is a visible change here and in the Grafana dashboard.
  */
 import { describe, expect, it } from "vitest";
+import { consumerLagExposition } from "./lag-metrics";
 import { PipelineMetrics } from "./metrics";
 
 interface Family {
@@ -66,8 +67,14 @@ function busyMetrics(): PipelineMetrics {
   return metrics;
 }
 
+/** What /metrics serves: the runtime's families, then the lag gauge from the health checks. */
+function scrape(now?: number): string {
+  const lag = { kafka: { status: "healthy" as const, details: { lag: { "prices/0": 3, "prices/1": 0 } } } };
+  return busyMetrics().prometheus(now) + consumerLagExposition("naming", lag);
+}
+
 describe("metric names", () => {
-  const exposition = families(busyMetrics().prometheus(Date.parse("2024-01-01T00:01:00Z")));
+  const exposition = families(scrape(Date.parse("2024-01-01T00:01:00Z")));
 
   it("include the families the dashboards and the MCP server read", () => {
     expect([...exposition.values()].map((family) => `${family.name} ${family.type}`)).toEqual(
@@ -81,11 +88,12 @@ describe("metric names", () => {
         "qicore_queue_depth_records gauge",
         "qicore_batch_write_seconds histogram",
         "qicore_data_age_seconds gauge",
+        "qicore_consumer_lag_messages gauge",
       ]),
     );
   });
 
-  for (const family of families(busyMetrics().prometheus())) {
+  for (const family of families(scrape())) {
     const [name, { type, help, samples }] = family;
     it(`${name} follows the conventions`, () => {
       expect(name).toMatch(/^qicore_[a-z][a-z0-9]*(_[a-z0-9]+)*$/);
@@ -95,7 +103,8 @@ describe("metric names", () => {
       if (type !== "counter") expect(UNITS.some((unit) => name.endsWith(`_${unit}`))).toBe(true);
       // Times in seconds, never milliseconds or minutes.
       expect(name).not.toMatch(/_(ms|milliseconds|minutes|hours)(_|$)/);
-      if (/(age|latency|duration|outage)/.test(name)) expect(name).toMatch(/_seconds(_total)?$/);
+      // Whole words: "messages" holds "age" too.
+      if (/_(age|latency|duration|outage)(_|$)/.test(name)) expect(name).toMatch(/_seconds(_total)?$/);
       expect(samples.length).toBeGreaterThan(0);
       for (const sample of samples) {
         expect(sample.labels.pipeline).toBe("naming");

@@ -248,6 +248,11 @@ export class PipelineMetrics {
   }
 }
 
+/** `{key="value",...}` with Prometheus' escapes, or nothing for no labels. */
+export function renderLabels(labels: Labels): string {
+  return render(labels);
+}
+
 function render(labels: Labels): string {
   const entries = Object.entries(labels);
   if (entries.length === 0) return "";

@@ -13,6 +13,7 @@ import type { CryptoMarketAnalytics, CryptoOHLCV, CryptoPrice } from "../dsl/rec
 import { describeIssues, validateRecord, validateRecords } from "../dsl/validate";
 import { type QiError, qiError, toQiError } from "../errors/qi-error";
 import { err, ok, type Result } from "../result/result";
+import { withEventLoopTurns } from "./event-loop-turns";
 import type { OutageTracker } from "./outages";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry";
 import { adapterBug, capabilityMissing, WrappedAdapter } from "./wrapped-adapter";
@@ -67,10 +68,10 @@ export class Source extends WrappedAdapter<SourceHandlers> {
     return this.retryHooks("read");
   }
 
-  /** The streaming read the runtime drives. */
+  /** The streaming read the runtime drives, with turns of the event loop for the rest of the process. */
   read(options: ReadOptions): AsyncIterable<SourceBatch> {
     if (!this.handlers.read) throw capabilityMissing(this.id, this.name, "streaming reads (read)");
-    return this.handlers.read(options);
+    return withEventLoopTurns(this.handlers.read(options));
   }
 
   async commit(checkpoint: Checkpoint): Promise<Result<void, QiError>> {

@@ -6,6 +6,7 @@ import { silentLogger } from "./logger";
 import { Pipeline } from "./pipeline";
 import { MemoryStateStore } from "./state-store";
 import type { PipelineStatus } from "./status";
+import { openTaps } from "./tap";
 
 async function runningPipeline(name: string): Promise<Pipeline> {
   const loaded = await Pipeline.fromConfig(
@@ -156,6 +157,37 @@ describe("GET /status and GET /tap of the metrics server", () => {
       // Prometheus scrapes keep working whatever Host they send.
       expect((await get(`${server.url}/metrics`, { host: `prometheus.internal:${port}` })).status).toBe(200);
       expect((await get(`${server.url}/status?x=1`, { host: `127.0.0.1:${port}` })).status).toBe(400);
+    } finally {
+      await server.close();
+      await pipeline.destroy();
+    }
+  });
+
+  it("end a tap opened before the run started once the run is over", async () => {
+    const loaded = await Pipeline.fromConfig(
+      {
+        name: `tap-before-start-${Date.now()}`,
+        sources: [
+          { id: "gen", type: "synthetic", config: { coins: ["bitcoin"], count: 2000, batchSize: 100 } },
+        ],
+        targets: [{ id: "mem", type: "memory", config: { store: `tap-before-${Date.now()}`, keep: false } }],
+      },
+      { registry: createRegistry(), logger: silentLogger, stateStore: new MemoryStateStore() },
+    );
+    if (!loaded.ok) throw loaded.error;
+    const pipeline = loaded.value;
+    const initialized = await pipeline.initialize();
+    if (!initialized.ok) throw initialized.error;
+    const server = await serveMetrics(pipeline, { port: 0 });
+    try {
+      // A limit the run cannot reach: only the end of the run ends this tap.
+      const reading = readEvents(`${server.url}/tap?limit=100000&rate=10000`, 100_000);
+      await expect.poll(() => openTaps(pipeline.metrics)).toBe(1);
+      const summary = await pipeline.run();
+      expect(summary.recordsOut.mem).toBe(2000);
+      const events = await reading;
+      expect(events.filter((entry) => entry.event === "record").length).toBeGreaterThan(0);
+      expect(events.at(-1)).toMatchObject({ event: "end", data: { reason: "pipeline stopped" } });
     } finally {
       await server.close();
       await pipeline.destroy();

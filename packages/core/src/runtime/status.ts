@@ -114,6 +114,14 @@ export async function pipelineStatus(pipeline: Pipeline, now = Date.now()): Prom
   };
 }
 
+/** The adapters' last health answers (what GET /status shows), for /metrics' lag gauge. */
+export async function lastAdapterHealth(
+  pipeline: Pipeline,
+  now = Date.now(),
+): Promise<Record<string, HealthStatus> | undefined> {
+  return (await adapterHealth(pipeline, now))?.value;
+}
+
 /** The last health answers, refreshed in the background when older than the interval. */
 async function adapterHealth(pipeline: Pipeline, now: number): Promise<HealthCache | undefined> {
   if (pipeline.status !== "running" && pipeline.status !== "initialized") return healthCaches.get(pipeline);

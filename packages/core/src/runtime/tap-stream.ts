@@ -10,6 +10,8 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/;
 const PARAMETERS = new Set(["source", "target", "stage", "kind", "instrument", "limit", "rate"]);
 /** A comment line this often keeps proxies and idle timeouts from closing a quiet tap. */
 const HEARTBEAT_MS = 15_000;
+/** Tapped records are written together this often (a reader sees them at most this late). */
+const WRITE_INTERVAL_MS = 100;
 
 export interface TapRequest {
   filter: TapFilter;
@@ -92,20 +94,38 @@ export function streamTap(
   let sent = 0;
   let reportedSkipped = 0;
   let ended = false;
+  let waiting = false;
+  // Records are written at most every WRITE_INTERVAL_MS, in one chunk: a write per record (or per
+  // batch the runtime offers, hundreds a second) costs a syscall here and a wake-up in the reader,
+  // CPU a pipeline on the same machine then lacks.
+  let pending = "";
+  let writeTimer: NodeJS.Timeout | undefined;
+  const writePending = () => {
+    writeTimer = undefined;
+    if (pending === "" || response.writableEnded) return;
+    const room = response.write(pending);
+    pending = "";
+    // A full socket pauses the tap (its records are skipped, not held) until it drains.
+    if (!room && !waiting) {
+      waiting = true;
+      tap.pause();
+      response.once("drain", () => {
+        waiting = false;
+        tap.resume();
+      });
+    }
+  };
   const tap = openTap(pipeline.metrics, {
     filter: request.filter,
     maxPerSecond: request.rate,
     onRecords: (records) => {
       for (const record of records) {
         if (ended) return;
-        const room = response.write(`event: record\ndata: ${JSON.stringify(record)}\n\n`);
+        pending += `event: record\ndata: ${JSON.stringify(record)}\n\n`;
         sent++;
         if (sent >= request.limit) return end("limit");
-        if (!room) {
-          tap.pause();
-          response.once("drain", () => tap.resume());
-        }
       }
+      writeTimer ??= setTimeout(writePending, WRITE_INTERVAL_MS);
     },
   });
   const reportSkipped = () => {
@@ -115,24 +135,39 @@ export function streamTap(
   };
   let ticks = 0;
   const timer = setInterval(() => {
+    watchEnd();
     reportSkipped();
     if (++ticks % (HEARTBEAT_MS / 1000) === 0 && !ended) response.write(": still tapping\n\n");
   }, 1000);
   timer.unref();
   const end = (reason: "limit" | "pipeline stopped") => {
     if (ended) return;
+    clearTimeout(writeTimer);
+    writePending();
     reportSkipped();
     ended = true;
     clearInterval(timer);
     tap.close();
     response.end(`event: end\ndata: ${JSON.stringify({ reason, records: sent, skipped: tap.skipped })}\n\n`);
   };
-  if (pipeline.status === "stopped" || pipeline.status === "failed") end("pipeline stopped");
-  // `done` of a pipeline not started yet resolves at once: wait for it only once it runs.
-  else if (pipeline.status === "running" || pipeline.status === "stopping")
-    void pipeline.done.then(() => end("pipeline stopped"));
+  // `done` of a pipeline not started yet resolves at once: wait for it only once it runs. A tap
+  // opened between initialize() and start() learns of the run on a later tick, so it still ends.
+  let watching = false;
+  const watchEnd = () => {
+    if (watching || ended) return;
+    const { status } = pipeline;
+    if (status === "stopped" || status === "failed") {
+      watching = true;
+      end("pipeline stopped");
+    } else if (status === "running" || status === "stopping") {
+      watching = true;
+      void pipeline.done.then(() => end("pipeline stopped"));
+    }
+  };
+  watchEnd();
   incoming.once("close", () => {
     ended = true;
+    clearTimeout(writeTimer);
     clearInterval(timer);
     tap.close();
   });
