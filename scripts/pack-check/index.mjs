@@ -74,6 +74,34 @@ console.log(
   `qicore --version: ${run(join(project, "node_modules/.bin/qicore"), ["--version"], project).trim()}`,
 );
 
+// The dashboard's page is built into dist/ui, apart from its code: served from the tarball, it is there.
+writeFileSync(
+  join(project, "dashboard.mjs"),
+  `import { createConsoleLogger, MemoryStateStore, Pipeline } from "@qicore/core";
+import { startDashboard } from "@qicore/dashboard";
+const logger = createConsoleLogger({ level: "silent" });
+const loaded = await Pipeline.fromConfig(
+  { name: "pack-check", sources: [{ id: "gen", type: "synthetic", config: { count: 1 } }], targets: [{ id: "mem", type: "memory" }] },
+  { logger, stateStore: new MemoryStateStore() },
+);
+if (!loaded.ok) throw loaded.error;
+const started = await startDashboard({ pipeline: loaded.value, logger, port: 0 });
+if (!started.ok) throw started.error;
+try {
+  for (const [path, expected] of [["", "<title>QiCore dashboard</title>"], ["app.js", "qicoreDashboard"], ["style.css", "{"]]) {
+    const response = await fetch(started.value.url + path);
+    const text = await response.text();
+    if (response.status !== 200 || !text.includes(expected)) throw new Error(\`/\${path}: HTTP \${response.status}, \${text.slice(0, 200)}\`);
+  }
+} finally {
+  await started.value.close();
+  await loaded.value.destroy();
+}
+console.log("the dashboard serves its page, script and style from the tarball");
+`,
+);
+console.log(run(process.execPath, ["dashboard.mjs"], project).trim());
+
 // A newcomer's project, from nothing: what `npm init -y` writes is CommonJS.
 const newcomer = join(work, "newcomer");
 run("mkdir", ["-p", newcomer]);
