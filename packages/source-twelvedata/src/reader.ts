@@ -574,7 +574,10 @@ export class TwelveDataReader {
     const configured = [...this.quoteInstruments, ...this.candleInstruments, ...this.backfillInstruments];
     const found = new Map<string, Instrument>();
     for (const id of new Set(ids)) {
+      // A configured market by its key first (`VOD@XNGS`, `VOD:NASDAQ`): a symbol alone finds
+      // the first market it is configured on.
       const match =
+        configured.find((instrument) => instrument.key === id) ??
         configured.find((instrument) => instrument.coinId === id) ??
         configured.find((instrument) => instrument.symbol === id);
       const instrument =

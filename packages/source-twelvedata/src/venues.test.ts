@@ -109,6 +109,29 @@ describe("a symbol made unique by its market", () => {
   });
 });
 
+describe("the reader DSL on a symbol of two markets", () => {
+  it("a symbol finds its first configured market; SYMBOL@MIC (the instrument's key) finds the other", async () => {
+    const harness = await start({
+      instruments: [
+        { symbol: "VOD", micCode: "XLON" },
+        { symbol: "VOD", micCode: "XNGS" },
+      ],
+    });
+    const getCurrentPrices = harness.handlers.getCurrentPrices as NonNullable<
+      typeof harness.handlers.getCurrentPrices
+    >;
+    const getOHLCV = harness.handlers.getOHLCV as NonNullable<typeof harness.handlers.getOHLCV>;
+    expect((await getCurrentPrices(["VOD"])).map((price) => price.exchangeId)).toEqual(["xlon"]);
+    expect((await getCurrentPrices(["VOD@XNGS", "VOD@XLON"])).map((price) => price.exchangeId)).toEqual([
+      "xngs",
+      "xlon",
+    ]);
+    const candles = await getOHLCV("VOD@XNGS", { timeframe: "1d", limit: 1 });
+    expect(candles.map((candle) => [candle.exchangeId, candle.quote])).toEqual([["xngs", "USD"]]);
+    expect(harness.server.requests.at(-1)?.query).toMatchObject({ symbol: "VOD", mic_code: "XNGS" });
+  });
+});
+
 describe("planning requests and naming venues", () => {
   it("splits a group only where a symbol repeats or the size is reached, keeping the order", () => {
     const instruments = [
