@@ -134,6 +134,18 @@ describe("resample", () => {
   });
 });
 
+describe("resample of monthly candles", () => {
+  it("passes calendar months (1mo) on as they are: they have no fixed width to bucket", async () => {
+    const resample = await make(resampleProcessor, { widths: ["1w"] });
+    const month = {
+      ...(candle(0, "100", "110", "90", "105") as unknown as Record<string, unknown>),
+      timeframe: "1mo",
+    } as unknown as MarketRecord;
+    const output = await resample.process({ kind: "ohlcv", records: [month] }, 1);
+    expect(records(output)).toEqual([month]);
+  });
+});
+
 describe("quarantine", () => {
   it("sends a price far from the instrument's recent median to dead letters, with the reason", async () => {
     const quarantine = await make(quarantineProcessor, { maxJump: 0.1, minSamples: 3 });

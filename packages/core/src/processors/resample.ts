@@ -89,6 +89,11 @@ function createResampler(config: ResampleConfig) {
       let oldest = Number.POSITIVE_INFINITY;
       for (const record of batch.records) {
         const candle = record as CryptoOHLCV;
+        // A calendar month (`1mo`) has no fixed width to bucket: it passes on as it is.
+        if (candle.timeframe.endsWith("mo")) {
+          if (!config.keepInput) passed.push(record);
+          continue;
+        }
         const series = seriesKey(identityOf(record));
         const wanted = config.from ?? inputWidth.get(series) ?? candle.timeframe;
         inputWidth.set(series, wanted);
