@@ -4,7 +4,7 @@ import {
   defineSource,
   type HealthStatus,
   type Logger,
-  QiError,
+  qiError,
   RECORD_KINDS,
   type ReadOptions,
   type RecordKind,
@@ -126,13 +126,11 @@ function buildSource(
         const missing = wanted.filter(({ topic }) => !existing.has(topic));
         const topics = wanted.filter(({ topic }) => existing.has(topic));
         if ((explicit && missing.length > 0) || topics.length === 0) {
-          throw new QiError({
-            code: "TOPIC_MISSING",
-            message: `${ADAPTER_NAME}: topic(s) ${missing.map(({ topic }) => topic).join(", ")} do not exist; create them (a redpanda target creates its topics) or name existing ones in topics`,
-            category: "BUSINESS",
-            retryable: false,
-            context: { topics: missing.map(({ topic }) => topic) },
-          });
+          throw qiError(
+            "TOPIC_MISSING",
+            `${ADAPTER_NAME}: topic(s) ${missing.map(({ topic }) => topic).join(", ")} do not exist; create them (a redpanda target creates its topics) or name existing ones in topics`,
+            { category: "BUSINESS", context: { topics: missing.map(({ topic }) => topic) } },
+          );
         }
         if (missing.length > 0)
           logger.warn("default topics that do not exist are not read", {
@@ -370,13 +368,13 @@ function buildSource(
     async commit(checkpoint) {
       const offsets = checkpointOffsets(checkpoint);
       if (!offsets)
-        throw new QiError({
-          code: "VALIDATION_FAILED",
-          message: `${ADAPTER_NAME}: commit got a checkpoint that is not a Kafka offset map`,
-          category: "VALIDATION",
-          retryable: false,
-          context: { checkpoint },
-        });
+        throw qiError(
+          "VALIDATION_FAILED",
+          `${ADAPTER_NAME}: commit got a checkpoint that is not a Kafka offset map`,
+          {
+            context: { checkpoint },
+          },
+        );
       // Committed now through the member that holds the partitions, or kept until one does.
       await committer.acknowledge(offsets);
     },
