@@ -56,4 +56,19 @@ export interface ProcessorHandlers {
    * (undefined: none). A stateless processor needs no such method.
    */
   retainedFrom?(): number | undefined;
+  /**
+   * State to keep with the source's checkpoint of input batch `sequence`, saved before that
+   * checkpoint is committed (everything derived from batches up to `sequence` is written; the
+   * last checkpoint saved before was of batch `since`, 0 in a new run). A processor whose
+   * outputs a replay could get wrong needs it: a replay from a checkpoint also reads the
+   * tail of a candle bucket that began before it, and a candle of that tail alone must not
+   * replace the bucket's written one. JSON-serialisable.
+   */
+  snapshot?(sequence: number, since: number): unknown;
+  /**
+   * Before the first input of a run, where the pipeline keeps checkpoints: what `snapshot`
+   * returned when the checkpoint the run resumes from was saved (undefined on a first run).
+   * A processor may keep what `snapshot` needs only once this was called.
+   */
+  restore?(state: unknown): void;
 }

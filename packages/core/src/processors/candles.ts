@@ -9,7 +9,7 @@ import { qiError } from "../errors/qi-error";
 import { bucketStart, candleWidth, widthMs } from "./buckets";
 import { DecimalSum, orderingNumber, scaleOf, unitsOf } from "./decimal-sum";
 import { compareDecimal } from "./decimal-text";
-import { identityOf, type SeriesIdentity } from "./series";
+import { identityOf, type SeriesIdentity, seriesKey } from "./series";
 
 export const candlesConfigSchema = z.strictObject({
   widths: z
@@ -58,6 +58,13 @@ interface Bucket {
   tradeCount: number;
   /** The oldest input batch that fed it (held until its final candle is written). */
   firstSequence: number;
+  /** The newest input batch that fed it. */
+  lastSequence: number;
+  /**
+   * Written already by an earlier run (the state restored says so): read again from a
+   * checkpoint inside it, only its tail is here, so it is followed but never handed on.
+   */
+  muted: boolean;
   source: string;
   attribution: string;
 }
@@ -80,6 +87,40 @@ interface SeriesWidth {
   finalBefore: number;
   /** The last final close, for forward fill. */
   lastClose: string | undefined;
+  /** Starts of buckets an earlier run wrote whose inputs may be read again (restored state). */
+  written: Set<number>;
+  /** Buckets closed since the last saved checkpoint, while they may be read again after a restart. */
+  recent: Bucket[];
+}
+
+/** A bucket written already, as the state saved with a checkpoint names it. */
+type WrittenBucket = [
+  exchangeId: string,
+  instrument: string,
+  quote: string,
+  timeframe: string,
+  start: number,
+];
+
+/** What the candles processor keeps with the source's checkpoints. */
+interface CandlesState {
+  version: 1;
+  written: WrittenBucket[];
+}
+
+function isCandlesState(state: unknown): state is CandlesState {
+  const value = state as Partial<CandlesState> | undefined;
+  return (
+    value?.version === 1 &&
+    Array.isArray(value.written) &&
+    value.written.every(
+      (entry) =>
+        Array.isArray(entry) &&
+        entry.length === 5 &&
+        entry.slice(0, 4).every((part) => typeof part === "string") &&
+        typeof entry[4] === "number",
+    )
+  );
 }
 
 interface Series {
@@ -110,6 +151,13 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
   };
   /** The oldest input batch an open or revisable bucket holds; null when it must be recomputed. */
   let retained: number | undefined | null;
+  /**
+   * Whether the pipeline keeps this processor's state with its checkpoints (`restore` was
+   * called): only then are closed buckets remembered for `snapshot`.
+   */
+  let persisting = false;
+  /** Restored written buckets of series not seen yet in this run: series key → timeframe → starts. */
+  const restored = new Map<string, { identity: SeriesIdentity; starts: Map<string, Set<number>> }>();
   const lateness = config.allowedLateness;
   const widths = config.widths.map((timeframe) => ({ timeframe, width: widthMs(timeframe) }));
 
@@ -133,6 +181,8 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
       }
     if (!found) {
       const identity = identityOf(record);
+      const earlier = restored.get(seriesKey(identity));
+      restored.delete(seriesKey(identity));
       found = {
         identity,
         source: String((record as unknown as { source?: unknown }).source),
@@ -148,6 +198,8 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
           closed: new Map(),
           finalBefore: Number.NEGATIVE_INFINITY,
           lastClose: undefined,
+          written: earlier?.starts.get(timeframe) ?? new Set(),
+          recent: [],
         })),
       };
       bySymbol.push(found);
@@ -227,6 +279,9 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
       if (state.current === bucket) state.current = undefined;
       state.finalBefore = Math.max(state.finalBefore, bucket.start + state.width);
       state.lastClose = bucket.close;
+      if (persisting) state.recent.push(bucket);
+      // A muted bucket's candle was written by an earlier run, from all of its trades.
+      if (bucket.muted) continue;
       out.push(entry, state, bucket, true);
       if (config.late === "revise") state.closed.set(bucket.start, bucket);
     }
@@ -302,11 +357,12 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
         current !== undefined && time >= current.start && time < current.start + state.width
           ? current.start
           : bucketStart(time, state.width);
-      if (start < state.finalBefore) {
+      if (start < state.finalBefore && !state.written.has(start)) {
         const closed = state.closed.get(start);
         if (config.late === "revise" && closed) {
           extend(closed, price, order, amount, amountUnits, amountScale);
           closed.firstSequence = Math.min(closed.firstSequence, sequence);
+          closed.lastSequence = Math.max(closed.lastSequence, sequence);
           retained = null;
           out.push(entry, state, closed, true);
         } else {
@@ -323,8 +379,10 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
         continue;
       }
       let bucket = current?.start === start ? current : state.open.get(start);
-      if (bucket) extend(bucket, price, order, amount, amountUnits, amountScale);
-      else {
+      if (bucket) {
+        extend(bucket, price, order, amount, amountUnits, amountScale);
+        bucket.lastSequence = sequence;
+      } else {
         bucket = {
           start,
           open: price,
@@ -336,6 +394,8 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
           volume: amount === undefined ? undefined : new DecimalSum(amount, amountUnits, amountScale),
           tradeCount: kind === "trade" ? 1 : 0,
           firstSequence: sequence,
+          lastSequence: sequence,
+          muted: state.written.delete(start),
           source: String(value.source),
           attribution: String(value.attribution),
         };
@@ -344,7 +404,7 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
         if (start + state.width < state.earliestEnd) state.earliestEnd = start + state.width;
       }
       state.current = bucket;
-      touched?.add(bucket);
+      if (!bucket.muted) touched?.add(bucket);
     }
     if (time > entry.newest) entry.newest = time;
     for (const state of entry.widths) closeUpTo(entry, state, entry.newest - lateness, out, sequence);
@@ -401,6 +461,62 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
       return oldest;
     },
 
+    /**
+     * The buckets a restart must not build again from what it reads again: each written
+     * (final and handed on from batches up to `sequence`, or written by an earlier run) and
+     * fed by a batch after `since`, from which on a restart may read. Buckets fed only up to
+     * `since` are forgotten: no restart reads their trades again.
+     */
+    snapshot(sequence: number, since: number): CandlesState {
+      const written: WrittenBucket[] = [];
+      const name = (identity: SeriesIdentity, timeframe: string, start: number): WrittenBucket => [
+        identity.exchangeId,
+        identity.instrument,
+        identity.quote,
+        timeframe,
+        start,
+      ];
+      for (const entry of allSeries())
+        for (const state of entry.widths) {
+          state.recent = state.recent.filter((bucket) => bucket.lastSequence > since);
+          for (const bucket of state.recent)
+            if (bucket.muted || bucket.firstSequence <= sequence)
+              written.push(name(entry.identity, state.timeframe, bucket.start));
+          for (const bucket of state.open.values())
+            if (bucket.muted) written.push(name(entry.identity, state.timeframe, bucket.start));
+          for (const start of state.written) {
+            // Once a later bucket closed, a trade of this one is late: it is no bucket's any more.
+            if (start < state.finalBefore) state.written.delete(start);
+            else written.push(name(entry.identity, state.timeframe, start));
+          }
+        }
+      for (const { identity, starts } of restored.values())
+        for (const [timeframe, set] of starts)
+          for (const start of set) written.push(name(identity, timeframe, start));
+      return { version: 1, written };
+    },
+
+    /** The state saved with the checkpoint this run resumes from (see `snapshot`). */
+    restore(state: unknown): void {
+      persisting = true;
+      if (!isCandlesState(state)) return;
+      for (const [exchangeId, instrument, quote, timeframe, start] of state.written) {
+        const identity = { exchangeId, instrument, quote };
+        const key = seriesKey(identity);
+        let entry = restored.get(key);
+        if (!entry) {
+          entry = { identity, starts: new Map() };
+          restored.set(key, entry);
+        }
+        let starts = entry.starts.get(timeframe);
+        if (!starts) {
+          starts = new Set();
+          entry.starts.set(timeframe, starts);
+        }
+        starts.add(start);
+      }
+    },
+
     /** Open buckets now (for tests and memory checks). */
     openBuckets(): number {
       let total = 0;
@@ -455,6 +571,8 @@ function filledBucket(start: number, close: string, sequence: number, entry: Ser
     volume: model === undefined || model.volume !== undefined ? new DecimalSum("0") : undefined,
     tradeCount: 0,
     firstSequence: sequence,
+    lastSequence: sequence,
+    muted: false,
     source: model?.source ?? entry.source,
     attribution: model?.attribution ?? entry.attribution,
   };

@@ -16,6 +16,8 @@ export class BatchTicket {
     readonly checkpoint: Checkpoint | undefined,
     private pending: number,
     private readonly onDone: (ticket: BatchTicket) => void,
+    /** The source batch's number in this run (processors' sequence), when it is one. */
+    readonly sequence?: number,
   ) {}
 
   /** One more delivery must settle before the batch is written (a batch split across two writes). */
@@ -73,14 +75,20 @@ export class AckTracker {
   private commitChain: Promise<void> = Promise.resolve();
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly commit: (checkpoint: Checkpoint) => Promise<void>) {}
+  /** `commit` gets the checkpoint and the number of the batch it is of (0 when not known). */
+  constructor(private readonly commit: (checkpoint: Checkpoint, sequence: number) => Promise<void>) {}
 
   /**
    * Opens a ticket for a batch that must be settled `pending` times; `onWritten` runs when it
    * has been (the records are out of the pipeline's hands), before it is acknowledged.
    */
-  track(checkpoint: Checkpoint | undefined, pending: number, onWritten: () => void = () => {}): BatchTicket {
-    const ticket = new BatchTicket(checkpoint, pending, () => this.advance());
+  track(
+    checkpoint: Checkpoint | undefined,
+    pending: number,
+    onWritten: () => void = () => {},
+    sequence?: number,
+  ): BatchTicket {
+    const ticket = new BatchTicket(checkpoint, pending, () => this.advance(), sequence);
     ticket.whenWritten(onWritten);
     this.open.push(ticket);
     return ticket;
@@ -109,16 +117,21 @@ export class AckTracker {
 
   private advance(): void {
     let checkpoint: Checkpoint | undefined;
+    let sequence = 0;
     let advanced = false;
     while (this.open.length > 0 && (this.open[0] as BatchTicket).done) {
       const head = this.open.shift() as BatchTicket;
-      if (head.checkpoint !== undefined) checkpoint = head.checkpoint;
+      if (head.checkpoint !== undefined) {
+        checkpoint = head.checkpoint;
+        sequence = head.sequence ?? 0;
+      }
       advanced = true;
     }
     if (!advanced) return;
     if (checkpoint !== undefined) {
       const toCommit = checkpoint;
-      this.commitChain = this.commitChain.then(() => this.commit(toCommit));
+      const of = sequence;
+      this.commitChain = this.commitChain.then(() => this.commit(toCommit, of));
     }
     if (this.open.length === 0) {
       const waiters = this.idleWaiters;

@@ -95,6 +95,24 @@ export class ProcessorChain {
       });
   }
 
+  /** Whether a step keeps state with the source's checkpoints (has `snapshot`). */
+  get snapshots(): boolean {
+    return this.steps.some((step) => typeof step.handlers.snapshot === "function");
+  }
+
+  /** Each step's state to keep with the checkpoint of batch `sequence` (null for a step without). */
+  snapshot(sequence: number, since: number): unknown[] {
+    return this.steps.map((step) => step.handlers.snapshot?.(sequence, since) ?? null);
+  }
+
+  /** Gives each step what `snapshot` returned for it when the resumed checkpoint was saved. */
+  restore(states: readonly unknown[] | undefined): void {
+    this.steps.forEach((step, index) => {
+      const state = states?.[index];
+      step.handlers.restore?.(state === null ? undefined : state);
+    });
+  }
+
   private retainedFrom(): number {
     let oldest = Number.POSITIVE_INFINITY;
     for (const step of this.steps) {

@@ -52,7 +52,9 @@ export interface SourceRunnerParts {
  * read order (commit to the source, checkpoint to the state store).
  */
 export class SourceRunner {
-  private readonly tracker = new AckTracker((checkpoint) => this.acknowledge(checkpoint));
+  private readonly tracker = new AckTracker((checkpoint, sequence) => this.acknowledge(checkpoint, sequence));
+  /** The batch whose checkpoint (with the processors' state) was last saved in this run. */
+  private savedSequence = 0;
   /** Numbers the batches taken, for processors that hold their effect (1, 2, 3 ...). */
   private sequence = 0;
   /** Takes, ticks and the final flush run one at a time: a processor sees one call at a time. */
@@ -84,6 +86,8 @@ export class SourceRunner {
     const { run } = this.parts;
     const signal = run.reading;
     const checkpoint = await this.loadCheckpoint();
+    if (run.failure) return;
+    await this.restoreProcessors(checkpoint);
     if (run.failure) return;
     const streak = new FailureStreak(this.source);
     const ticks = this.startTicks();
@@ -160,10 +164,15 @@ export class SourceRunner {
       return;
     }
     const pending = routed.deliveries.reduce((total, delivery) => total + delivery.workers.length, 0);
-    const ticket = this.tracker.track(batch.checkpoint, pending, () => {
-      if (held > 0) gate.release(held);
-      for (const delivery of routed.deliveries) noteFreshness(metrics, delivery.kind, delivery.records);
-    });
+    const ticket = this.tracker.track(
+      batch.checkpoint,
+      pending,
+      () => {
+        if (held > 0) gate.release(held);
+        for (const delivery of routed.deliveries) noteFreshness(metrics, delivery.kind, delivery.records);
+      },
+      sequence,
+    );
     for (const chain of routed.chains) chain.settleHolds(ticket, { sequence, ticket });
     this.deliver(routed.deliveries, ticket, batch.origin);
     ticket.settleIfNothingPending();
@@ -329,7 +338,61 @@ export class SourceRunner {
     }
   }
 
-  private async acknowledge(checkpoint: Checkpoint): Promise<void> {
+  /** Where the processors' state is kept beside the source's checkpoint. */
+  private get processorStateKey(): string {
+    return `${this.source.id}#processors`;
+  }
+
+  /** Chains whose steps keep state with the checkpoints, when there is a store for them. */
+  private get snapshotting(): ProcessorChain[] {
+    return this.parts.stateStore ? this.chains.filter((chain) => chain.snapshots) : [];
+  }
+
+  /**
+   * Before the first batch: the processors get the state saved with the checkpoint this run
+   * resumes from (none on a first run), so that what the source reads again does not make
+   * them write what was written already from part of its inputs.
+   */
+  private async restoreProcessors(checkpoint: Checkpoint | undefined): Promise<void> {
+    const chains = this.snapshotting;
+    if (chains.length === 0) return;
+    try {
+      const saved =
+        checkpoint === undefined
+          ? undefined
+          : await this.parts.stateStore?.load(this.parts.pipelineName, this.processorStateKey);
+      const states = Array.isArray(saved) && saved.length === chains.length ? saved : undefined;
+      chains.forEach((chain, index) => {
+        const state = states?.[index];
+        chain.restore(Array.isArray(state) ? state : undefined);
+      });
+    } catch (thrown) {
+      this.parts.run.fail(
+        toQiError(thrown, {
+          code: "STATE_STORE_FAILED",
+          message: `loading the processors' state of source "${this.source.id}" failed`,
+          category: "SYSTEM",
+        }),
+      );
+    }
+  }
+
+  private async acknowledge(checkpoint: Checkpoint, sequence: number): Promise<void> {
+    const chains = this.snapshotting;
+    if (chains.length > 0) {
+      // The processors' state goes first: a commit without it would let a restart take a
+      // bucket's tail for the whole bucket. Without it saved, nothing is committed.
+      try {
+        const states = chains.map((chain) => chain.snapshot(sequence, this.savedSequence));
+        await this.parts.stateStore?.save(this.parts.pipelineName, this.processorStateKey, states);
+      } catch (thrown) {
+        this.parts.logger.warn("saving the processors' state failed; the checkpoint is not committed", {
+          source: this.source.id,
+          error: (thrown as Error).message,
+        });
+        return;
+      }
+    }
     // A failed commit is not data loss: the batch was written, and a replay is idempotent.
     const committed = await this.source.commit(checkpoint);
     if (!committed.ok)
@@ -339,6 +402,8 @@ export class SourceRunner {
       });
     try {
       await this.parts.stateStore?.save(this.parts.pipelineName, this.source.id, checkpoint);
+      // A restart reads from here on (or from later): the processors' state need not cover earlier batches.
+      if (committed.ok) this.savedSequence = sequence;
     } catch (thrown) {
       this.parts.logger.warn("saving the checkpoint failed; the batch may be read again", {
         source: this.source.id,
