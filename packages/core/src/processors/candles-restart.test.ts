@@ -8,7 +8,6 @@ import { describe, expect, it } from "vitest";
 import type { MarketRecord } from "../dsl/kinds";
 import { type CandlesConfig, candlesConfigSchema, createCandleBuilder } from "./candles";
 
-const config: CandlesConfig = candlesConfigSchema.parse({ widths: ["1m", "5m"], allowedLateness: "2s" });
 const START = Date.UTC(2026, 0, 1);
 
 /** Two markets, a trade each every 10 s for 30 minutes, in batches of 7 that straddle buckets. */
@@ -53,7 +52,12 @@ function feed(builder: Builder, input: MarketRecord[][], table: Map<string, unkn
   });
 }
 
-describe("candles across a restart", () => {
+describe.each(["dead-letter", "revise"] as const)("candles across a restart (late: %s)", (late) => {
+  const config: CandlesConfig = candlesConfigSchema.parse({
+    widths: ["1m", "5m"],
+    allowedLateness: "2s",
+    late,
+  });
   const input = batches();
   const uninterrupted = new Map<string, unknown>();
   feed(createCandleBuilder(config), input, uninterrupted);

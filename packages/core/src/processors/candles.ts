@@ -90,8 +90,11 @@ interface SeriesWidth {
   /** Starts of buckets an earlier run wrote whose inputs may be read again (restored state). */
   written: Set<number>;
   /** Buckets closed since the last saved checkpoint, while they may be read again after a restart. */
-  recent: Bucket[];
+  recent: ClosedBucket[];
 }
+
+/** What `snapshot` needs of a closed bucket (not its prices: those are written). */
+type ClosedBucket = Pick<Bucket, "start" | "firstSequence" | "lastSequence" | "muted">;
 
 /** A bucket written already, as the state saved with a checkpoint names it. */
 type WrittenBucket = [
@@ -279,7 +282,18 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
       if (state.current === bucket) state.current = undefined;
       state.finalBefore = Math.max(state.finalBefore, bucket.start + state.width);
       state.lastClose = bucket.close;
-      if (persisting) state.recent.push(bucket);
+      // A revisable bucket itself (a revision moves its last input on), else only what is needed.
+      if (persisting)
+        state.recent.push(
+          config.late === "revise"
+            ? bucket
+            : {
+                start: bucket.start,
+                firstSequence: bucket.firstSequence,
+                lastSequence: bucket.lastSequence,
+                muted: bucket.muted,
+              },
+        );
       // A muted bucket's candle was written by an earlier run, from all of its trades.
       if (bucket.muted) continue;
       out.push(entry, state, bucket, true);
@@ -289,10 +303,12 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
     if (Number.isFinite(watermark)) fillUntil(watermark);
     if (config.late === "revise") {
       const keep = config.reviseFor ?? state.width;
-      for (const [start] of state.closed)
+      for (const [start, bucket] of state.closed)
         if (start + state.width + lateness + keep <= watermark) {
           state.closed.delete(start);
           retained = null;
+          // Revised since it closed, it may reach back past a checkpoint again.
+          if (persisting && !state.recent.includes(bucket)) state.recent.push(bucket);
         }
     }
   };
