@@ -42,7 +42,7 @@ import { createRedpandaTarget } from "@qicore/target-redpanda";
 import { createTimescaleTarget } from "@qicore/target-timescale";
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
-import { distinctPrices } from "../packages/source-redpanda/src/test-support/prices";
+import { distinctPrices } from "../packages/source-redpanda/test-support/prices";
 import { copyChunks, encodeBatch } from "../packages/target-timescale/src/row-codec";
 import { type Benchmark, type BenchResult, progress, result } from "./lib";
 

@@ -29,7 +29,7 @@ import { timescaleTarget } from "@qicore/target-timescale";
 import pg from "pg";
 import { type Benchmark, type BenchResult, progress, result } from "../../../bench/lib";
 import { createRedpandaSource, redpandaSource } from "../src/source";
-import { distinctPrices } from "../src/test-support/prices";
+import { distinctPrices } from "../test-support/prices";
 
 const MESSAGES = 1_000_000;
 const CHUNK = 10_000;

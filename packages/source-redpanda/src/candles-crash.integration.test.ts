@@ -19,10 +19,10 @@ import {
   candlesPipelineYaml,
   hasCandle,
   hasCheckpoint,
-} from "./test-support/candles-pipeline";
-import { waitUntil } from "./test-support/processes";
-import { type QicoreRun, startQicoreRun, writeYamlPipeline } from "./test-support/qicore-cli";
-import { bucketCount, closingTrades, tradeStream } from "./test-support/trades";
+} from "../test-support/candles-pipeline";
+import { waitUntil } from "../test-support/processes";
+import { type QicoreRun, startQicoreRun, writeYamlPipeline } from "../test-support/qicore-cli";
+import { bucketCount, closingTrades, tradeStream } from "../test-support/trades";
 
 const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 const MINUTE = 60_000;

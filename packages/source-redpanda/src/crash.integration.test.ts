@@ -3,9 +3,9 @@ import { createRedpandaTarget } from "@qicore/target-redpanda";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireKafkaBrokers, requireTimescaleUrl } from "../../../test/services";
+import { distinctPrices } from "../test-support/prices";
+import { startPipelineProcess, waitUntil, writePipelineFile } from "../test-support/processes";
 import { createRedpandaSource } from "./source";
-import { distinctPrices } from "./test-support/prices";
-import { startPipelineProcess, waitUntil, writePipelineFile } from "./test-support/processes";
 
 const TOTAL = 200_000;
 const run = Date.now().toString(36);

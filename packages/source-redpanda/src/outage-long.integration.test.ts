@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireKcat } from "../../../test/services";
 import { kcatConsume } from "../../target-redpanda/test-support/kcat";
 import { ScratchKafka } from "../../target-redpanda/test-support/scratch-kafka";
-import { createRedpandaSource } from "./source";
 import {
   connectDatabase,
   exactSum,
@@ -20,8 +19,9 @@ import {
   secondsUntil,
   startIngester,
   startPublisher,
-} from "./test-support/live-stream";
-import { waitUntil } from "./test-support/processes";
+} from "../test-support/live-stream";
+import { waitUntil } from "../test-support/processes";
+import { createRedpandaSource } from "./source";
 
 const broker = new ScratchKafka(29320);
 const run = Date.now().toString(36);

@@ -15,7 +15,6 @@ import { createRedpandaTarget } from "@qicore/target-redpanda";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScratchKafka } from "../../target-redpanda/test-support/scratch-kafka";
-import { createRedpandaSource, type RedpandaSource, redpandaSource } from "./source";
 import {
   connectDatabase,
   exactSum,
@@ -25,9 +24,10 @@ import {
   secondsUntil,
   startIngester,
   startPublisher,
-} from "./test-support/live-stream";
-import { distinctPrices } from "./test-support/prices";
-import { waitUntil } from "./test-support/processes";
+} from "../test-support/live-stream";
+import { distinctPrices } from "../test-support/prices";
+import { waitUntil } from "../test-support/processes";
+import { createRedpandaSource, type RedpandaSource, redpandaSource } from "./source";
 
 const broker = new ScratchKafka(29310);
 const run = Date.now().toString(36);

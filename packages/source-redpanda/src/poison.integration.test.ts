@@ -21,10 +21,10 @@ import kafkajs from "kafkajs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireKafkaBrokerList, requireKafkaBrokers, requireTimescaleUrl } from "../../../test/services";
+import { distinctPrices } from "../test-support/prices";
+import { waitUntil } from "../test-support/processes";
 import { DEAD_LETTER_HEADER } from "./decode";
 import { createRedpandaSource, type RedpandaSource, redpandaSource } from "./source";
-import { distinctPrices } from "./test-support/prices";
-import { waitUntil } from "./test-support/processes";
 
 const { Kafka, logLevel } = kafkajs;
 const run = Date.now().toString(36);

@@ -2,13 +2,13 @@ import { createRedpandaTarget } from "@qicore/target-redpanda";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireKafkaBrokers, requireTimescaleUrl } from "../../../test/services";
-import { distinctPrices } from "./test-support/prices";
+import { distinctPrices } from "../test-support/prices";
 import {
   type PipelineProcess,
   startPipelineProcess,
   waitUntil,
   writePipelineFile,
-} from "./test-support/processes";
+} from "../test-support/processes";
 
 const run = Date.now().toString(36);
 const CHUNK = 40_000;

@@ -10,7 +10,7 @@ import { type CryptoPrice, createRegistry, MemoryStateStore, Pipeline, synthetic
 import { createMemoryLogger, silentLogger } from "@qicore/core/testing";
 import { redpandaTarget } from "@qicore/target-redpanda";
 import pg from "pg";
-import { requireTimescaleUrl } from "../../../../test/services";
+import { requireTimescaleUrl } from "../../../test/services";
 import { type PipelineProcess, startPipelineProcess, writePipelineFile } from "./processes";
 
 // Keys on all six partitions (murmur2): bitcoin and chainlink 0, polkadot 1, ethereum and cardano 2, uniswap 3, solana 4, ripple 5.

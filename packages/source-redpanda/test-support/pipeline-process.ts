@@ -3,12 +3,12 @@
  * the first argument (JSON) with the Kafka source and the TimescaleDB target registered,
  * until SIGTERM (graceful: drain, commit, exit 0) or SIGKILL (the test's crash).
  *
- *     node --import tsx src/test-support/pipeline-process.ts pipeline.json
+ *     node --import tsx test-support/pipeline-process.ts pipeline.json
  */
 import { readFileSync } from "node:fs";
 import { createConsoleLogger, createRegistry, memoryTarget, Pipeline } from "@qicore/core";
 import { timescaleTarget } from "@qicore/target-timescale";
-import { redpandaSource } from "../source";
+import { redpandaSource } from "../src/source";
 
 const file = process.argv[2];
 if (!file) {

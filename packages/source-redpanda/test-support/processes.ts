@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const script = fileURLToPath(new URL("./pipeline-process.ts", import.meta.url));
-const repositoryRoot = fileURLToPath(new URL("../../../../", import.meta.url));
+const repositoryRoot = fileURLToPath(new URL("../../../", import.meta.url));
 // The child runs TypeScript sources through tsx, resolving @qicore/* with the root tsconfig's paths.
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
