@@ -10,7 +10,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRegistry } from "../packages/core/src/registry/registry";
 import { serveMetrics } from "../packages/core/src/runtime/http-server";
 import { silentLogger } from "../packages/core/src/runtime/logger";
@@ -26,22 +26,19 @@ const ROUNDS = 3;
 const TAP_RATES = [100, 1000] as const;
 const COINS = ["bitcoin", "ethereum", "solana", "cardano", "dogecoin", "usd-coin", "ripple", "polkadot"];
 
-/** The `qicore tap` command from this checkout's sources, the way `pnpm bench` runs code. */
+/**
+ * The `qicore tap` command as a user runs it: the built CLI (packages/core/bin/qicore.js, after
+ * `pnpm build`), else this checkout's sources through tsx, which also compiles every module the
+ * client loads late, on the machine the pipeline runs on.
+ */
 function startTapClient(url: string, rate: number): { child: ChildProcess; lines: () => number } {
+  const built = existsSync("packages/core/dist/cli/bin.js");
+  const command = built
+    ? ["packages/core/bin/qicore.js"]
+    : ["--conditions=qicore-source", "--import", "tsx", "packages/core/src/cli/bin.ts"];
   const child = spawn(
     process.execPath,
-    [
-      "--conditions=qicore-source",
-      "--import",
-      "tsx",
-      "packages/core/src/cli/bin.ts",
-      "tap",
-      url,
-      "--limit",
-      "100000",
-      "--rate",
-      String(rate),
-    ],
+    [...command, "tap", url, "--limit", "100000", "--rate", String(rate)],
     { stdio: ["ignore", "pipe", "ignore"] },
   );
   let count = 0;
