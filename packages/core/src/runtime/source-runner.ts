@@ -74,6 +74,10 @@ export class SourceRunner {
     return this.tracker.drained();
   }
 
+  private get hasProcessors(): boolean {
+    return this.parts.sourceChain !== undefined || this.parts.processedRoutes.length > 0;
+  }
+
   private get chains(): ProcessorChain[] {
     return [
       ...(this.parts.sourceChain ? [this.parts.sourceChain] : []),
@@ -113,7 +117,10 @@ export class SourceRunner {
         })) {
           if (signal.aborted) return;
           streak.recovered();
-          await this.serially(() => this.take(batch));
+          // Without processors no tick or flush can run beside a take: skip the queue (a promise
+          // per batch that cost the runtime a third of its speed).
+          if (this.hasProcessors) await this.serially(() => this.take(batch));
+          else await this.take(batch);
           if (batch.checkpoint !== undefined) checkpoint = batch.checkpoint;
         }
         streak.recovered();
@@ -153,13 +160,15 @@ export class SourceRunner {
     if (held > 0) await gate.acquire(held);
     let routed: Routed;
     try {
-      routed = await this.route({ kind: batch.kind, records }, sequence);
+      routed = this.hasProcessors
+        ? await this.route({ kind: batch.kind, records }, sequence)
+        : this.routePlain({ kind: batch.kind, records });
     } catch (thrown) {
       gate.release(held);
       run.fail(toQiError(thrown));
       return;
     }
-    if (!(await this.deadLetterRejected(routed.rejected, batch.origin))) {
+    if (routed.rejected.length > 0 && !(await this.deadLetterRejected(routed.rejected, batch.origin))) {
       gate.release(held);
       return;
     }
@@ -179,6 +188,15 @@ export class SourceRunner {
   }
 
   /** Runs records through the source's processors, then each route's, and says where what comes out goes. */
+  /** Where a batch goes on routes without processors (all of them, when hasProcessors is false). */
+  private routePlain(batch: RecordBatch): Routed {
+    const routed: Routed = { deliveries: [], rejected: [], chains: new Set() };
+    const plain = batch.records.length > 0 ? (this.parts.routes.get(batch.kind) ?? []) : [];
+    if (plain.length > 0)
+      routed.deliveries.push({ kind: batch.kind, records: batch.records, workers: plain });
+    return routed;
+  }
+
   private async route(batch: RecordBatch, sequence: number): Promise<Routed> {
     const routed: Routed = { deliveries: [], rejected: [], chains: new Set() };
     let batches: RecordBatch[] = [batch];
