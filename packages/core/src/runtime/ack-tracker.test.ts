@@ -17,25 +17,6 @@ describe("AckTracker", () => {
     expect(committed).toEqual([{ next: 2 }]); // both done: the newest checkpoint covers both
   });
 
-  it("makes the checkpoints that come due during a slow commit one commit of the newest", async () => {
-    const committed: unknown[] = [];
-    let finishFirst: () => void = () => {};
-    const tracker = new AckTracker(async (checkpoint, sequence) => {
-      committed.push({ checkpoint, sequence });
-      if (committed.length === 1) await new Promise<void>((resolve) => (finishFirst = resolve));
-    });
-    tracker.track({ next: 1 }, 1, undefined, 1).settle();
-    await Promise.resolve();
-    expect(committed).toEqual([{ checkpoint: { next: 1 }, sequence: 1 }]); // running, and slow
-    for (let next = 2; next <= 4; next++) tracker.track({ next }, 1, undefined, next).settle();
-    finishFirst();
-    await tracker.idle();
-    expect(committed).toEqual([
-      { checkpoint: { next: 1 }, sequence: 1 },
-      { checkpoint: { next: 4 }, sequence: 4 },
-    ]);
-  });
-
   it("counts split pieces before a batch is written", () => {
     const written: string[] = [];
     const tracker = new AckTracker(async () => {});

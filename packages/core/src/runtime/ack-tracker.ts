@@ -74,8 +74,6 @@ export class AckTracker {
   private readonly open: BatchTicket[] = [];
   private commitChain: Promise<void> = Promise.resolve();
   private idleWaiters: (() => void)[] = [];
-  /** The newest checkpoint due for a commit that has not started yet. */
-  private nextCommit: { checkpoint: Checkpoint; sequence: number } | undefined;
 
   /** `commit` gets the checkpoint and the number of the batch it is of (0 when not known). */
   constructor(private readonly commit: (checkpoint: Checkpoint, sequence: number) => Promise<void>) {}
@@ -131,17 +129,9 @@ export class AckTracker {
     }
     if (!advanced) return;
     if (checkpoint !== undefined) {
-      // Commits are coalesced: a later checkpoint covers every earlier one, so while one commit
-      // runs, the ones that come due meanwhile become a single commit of the newest. A slow
-      // commit (a processor's state saved with it) then costs once per commit, not per batch.
-      const queued = this.nextCommit !== undefined;
-      this.nextCommit = { checkpoint, sequence };
-      if (!queued)
-        this.commitChain = this.commitChain.then(() => {
-          const next = this.nextCommit as { checkpoint: Checkpoint; sequence: number };
-          this.nextCommit = undefined;
-          return this.commit(next.checkpoint, next.sequence);
-        });
+      const toCommit = checkpoint;
+      const of = sequence;
+      this.commitChain = this.commitChain.then(() => this.commit(toCommit, of));
     }
     if (this.open.length === 0) {
       const waiters = this.idleWaiters;
