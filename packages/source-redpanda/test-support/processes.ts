@@ -26,9 +26,16 @@ export function writePipelineFile(config: unknown): string {
 }
 
 export function startPipelineProcess(file: string): PipelineProcess {
-  // The `qicore-source` condition resolves workspace packages to their sources, as in the
-  // tests themselves; without it the child would run whatever was last built into dist/.
-  const child = spawn(process.execPath, ["--conditions=qicore-source", "--import", tsxLoader, script, file], {
+  return startFromSources([script, file]);
+}
+
+/**
+ * Runs a TypeScript entry in its own Node process, collecting what it prints. The
+ * `qicore-source` condition resolves workspace packages to their sources, as in the tests
+ * themselves; without it the child would run whatever was last built into dist/.
+ */
+export function startFromSources(args: readonly string[]): PipelineProcess {
+  const child = spawn(process.execPath, ["--conditions=qicore-source", "--import", tsxLoader, ...args], {
     cwd: repositoryRoot,
     env: { ...process.env, TSX_TSCONFIG_PATH: join(repositoryRoot, "tsconfig.json") },
     stdio: ["ignore", "pipe", "pipe"],
