@@ -53,4 +53,30 @@ describe("AckTracker", () => {
     await tracker.idle();
     expect(committed).toEqual([{ next: 2 }]);
   });
+
+  it("commits once, the newest checkpoint, when held batches are released in one burst", async () => {
+    const committed: unknown[] = [];
+    const tracker = new AckTracker(async (checkpoint) => void committed.push(checkpoint));
+    const tickets = [1, 2, 3, 4, 5].map((next) => {
+      const ticket = tracker.track({ next }, 1);
+      ticket.addHold();
+      ticket.settle();
+      return ticket;
+    });
+    // A closing bucket releases what it held, oldest first, in one go.
+    for (const ticket of tickets) ticket.releaseHold();
+    await tracker.idle();
+    expect(committed).toEqual([{ next: 5 }]);
+    expect(tracker.openCount).toBe(0);
+  });
+
+  it("still commits each batch that finishes in a later turn", async () => {
+    const committed: unknown[] = [];
+    const tracker = new AckTracker(async (checkpoint) => void committed.push(checkpoint));
+    tracker.track({ next: 1 }, 1).settle();
+    await tracker.idle();
+    tracker.track({ next: 2 }, 1).settle();
+    await tracker.drained();
+    expect(committed).toEqual([{ next: 1 }, { next: 2 }]);
+  });
 });
