@@ -70,6 +70,8 @@ interface Bucket {
 }
 
 interface SeriesWidth {
+  /** The series it is a width of (snapshot names buckets by it). */
+  identity: SeriesIdentity;
   width: number;
   timeframe: string;
   /** Buckets still open, by start. */
@@ -91,6 +93,8 @@ interface SeriesWidth {
   written: Set<number>;
   /** Buckets closed since the last saved checkpoint, while they may be read again after a restart. */
   recent: ClosedBucket[];
+  /** Open buckets an earlier run wrote (muted). */
+  mutedOpen: number;
 }
 
 /** What `snapshot` needs of a closed bucket (not its prices: those are written). */
@@ -161,6 +165,12 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
   let persisting = false;
   /** Restored written buckets of series not seen yet in this run: series key → timeframe → starts. */
   const restored = new Map<string, { identity: SeriesIdentity; starts: Map<string, Set<number>> }>();
+  /**
+   * The series-widths `snapshot` has something to say of (recent closed buckets, written or
+   * muted ones): with a commit per batch and thousands of series, visiting every one of them
+   * at each commit cost more than building the candles.
+   */
+  const remembered = new Set<SeriesWidth>();
   const lateness = config.allowedLateness;
   const widths = config.widths.map((timeframe) => ({ timeframe, width: widthMs(timeframe) }));
 
@@ -193,6 +203,7 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
         newest: Number.NEGATIVE_INFINITY,
         lastArrival: arrival,
         widths: widths.map(({ timeframe, width }) => ({
+          identity,
           width,
           timeframe,
           open: new Map(),
@@ -203,8 +214,10 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
           lastClose: undefined,
           written: earlier?.starts.get(timeframe) ?? new Set(),
           recent: [],
+          mutedOpen: 0,
         })),
       };
+      for (const state of found.widths) if (state.written.size > 0) remembered.add(state);
       bySymbol.push(found);
     }
     return found;
@@ -282,7 +295,9 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
       if (state.current === bucket) state.current = undefined;
       state.finalBefore = Math.max(state.finalBefore, bucket.start + state.width);
       state.lastClose = bucket.close;
+      if (bucket.muted) state.mutedOpen--;
       // A revisable bucket itself (a revision moves its last input on), else only what is needed.
+      if (persisting) remembered.add(state);
       if (persisting)
         state.recent.push(
           config.late === "revise"
@@ -308,7 +323,10 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
           state.closed.delete(start);
           retained = null;
           // Revised since it closed, it may reach back past a checkpoint again.
-          if (persisting && !state.recent.includes(bucket)) state.recent.push(bucket);
+          if (persisting && !state.recent.includes(bucket)) {
+            state.recent.push(bucket);
+            remembered.add(state);
+          }
         }
     }
   };
@@ -416,6 +434,7 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
           attribution: String(value.attribution),
         };
         state.open.set(start, bucket);
+        if (bucket.muted) state.mutedOpen++;
         if (retained !== null) retained = retained === undefined ? sequence : Math.min(retained, sequence);
         if (start + state.width < state.earliestEnd) state.earliestEnd = start + state.width;
       }
@@ -492,20 +511,23 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
         timeframe,
         start,
       ];
-      for (const entry of allSeries())
-        for (const state of entry.widths) {
-          state.recent = state.recent.filter((bucket) => bucket.lastSequence > since);
-          for (const bucket of state.recent)
-            if (bucket.muted || bucket.firstSequence <= sequence)
-              written.push(name(entry.identity, state.timeframe, bucket.start));
+      for (const state of remembered) {
+        const { identity, timeframe } = state;
+        state.recent = state.recent.filter((bucket) => bucket.lastSequence > since);
+        for (const bucket of state.recent)
+          if (bucket.muted || bucket.firstSequence <= sequence)
+            written.push(name(identity, timeframe, bucket.start));
+        if (state.mutedOpen > 0)
           for (const bucket of state.open.values())
-            if (bucket.muted) written.push(name(entry.identity, state.timeframe, bucket.start));
-          for (const start of state.written) {
-            // Once a later bucket closed, a trade of this one is late: it is no bucket's any more.
-            if (start < state.finalBefore) state.written.delete(start);
-            else written.push(name(entry.identity, state.timeframe, start));
-          }
+            if (bucket.muted) written.push(name(identity, timeframe, bucket.start));
+        for (const start of state.written) {
+          // Once a later bucket closed, a trade of this one is late: it is no bucket's any more.
+          if (start < state.finalBefore) state.written.delete(start);
+          else written.push(name(identity, timeframe, start));
         }
+        if (state.recent.length === 0 && state.mutedOpen === 0 && state.written.size === 0)
+          remembered.delete(state);
+      }
       for (const { identity, starts } of restored.values())
         for (const [timeframe, set] of starts)
           for (const start of set) written.push(name(identity, timeframe, start));
