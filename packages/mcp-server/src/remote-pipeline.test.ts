@@ -33,6 +33,7 @@ describe("parsePrometheus", () => {
     metrics.countProcessed("gen/candles", { in: 1200, out: 40, dropped: 2, rejected: 1 });
     metrics.noteNewest("bitcoin", "2024-01-01T00:09:30.000Z");
     metrics.noteNewest("usd-coin", "2024-01-01T00:05:00.000Z");
+    metrics.noteNewest("binance:BTCUSDT", "2024-01-01T00:09:50.000Z");
     const parsed = parsePrometheus(metrics.prometheus(now));
     const snapshot = metrics.snapshot(now);
     expect(parsed).toEqual({
@@ -43,7 +44,7 @@ describe("parsePrometheus", () => {
       queueDepth: 97,
       retries: { db: 2 },
       outageSeconds: { db: 4.5 },
-      dataAgeSeconds: { bitcoin: 30, "usd-coin": 300 },
+      dataAgeSeconds: { bitcoin: 30, "usd-coin": 300, "binance:BTCUSDT": 10 },
       batches: { db: { ...snapshot.batches.db } },
       processors: { "gen/candles": { in: 1200, out: 40, dropped: 2, rejected: 1 } },
     });

@@ -136,9 +136,19 @@ export function parsePrometheus(text: string): MetricsView {
         view.processors[processor][field] = value;
         break;
       }
-      case "qicore_data_age_seconds":
-        if (labels.coin !== undefined) view.dataAgeSeconds[labels.coin] = value;
+      case "qicore_data_age_seconds": {
+        // Back to the snapshot's series names (`bitcoin`, `binance:BTCUSDT`); `coin` is the label
+        // cores before the exchange/instrument rename served.
+        const { exchange, instrument } = labels;
+        const series =
+          instrument === undefined
+            ? labels.coin
+            : exchange === undefined || exchange === "aggregate"
+              ? instrument
+              : `${exchange}:${instrument}`;
+        if (series !== undefined) view.dataAgeSeconds[series] = value;
         break;
+      }
       case "qicore_batch_write_seconds_sum":
         batch().sumSeconds = value;
         break;

@@ -27,6 +27,19 @@ export function seriesOf(record: { instrument?: unknown; exchangeId?: unknown })
 }
 
 /**
+ * The Prometheus labels of a series (`qicore_data_age_seconds`): the venue and the instrument as
+ * two labels, since a series is identified by both (`exchange="binance",instrument="BTCUSDT"`;
+ * a cross-venue CoinGecko price is `exchange="aggregate",instrument="bitcoin"`). Exchange ids
+ * never hold a colon, so the first one in a series name separates them.
+ */
+export function seriesLabels(series: string): { exchange: string; instrument: string } {
+  const colon = series.indexOf(":");
+  return colon < 0
+    ? { exchange: AGGREGATE_EXCHANGE, instrument: series }
+    : { exchange: series.slice(0, colon), instrument: series.slice(colon + 1) };
+}
+
+/**
  * Series names by venue and instrument, so that noting a record does not build a new string
  * (and hash it) per record: this runs for every record a pipeline delivers. Bounded, since
  * a stream of ever new symbols must not grow it without end.

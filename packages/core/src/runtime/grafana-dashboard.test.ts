@@ -21,6 +21,7 @@ const DASHBOARD = join(import.meta.dirname, "../../../../docs/grafana/qicore-pip
 interface Target {
   refId: string;
   expr: string;
+  legendFormat?: string;
   datasource: { type: string; uid: string };
 }
 interface Panel {
@@ -61,6 +62,19 @@ const laggingSource = defineSource({
     },
   }),
 });
+
+/** Label names each sample name carries in a scrape. */
+function scrapedLabels(text: string): Map<string, Set<string>> {
+  const labels = new Map<string, Set<string>>();
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const name = line.split(/[{ ]/)[0] as string;
+    const names = labels.get(name) ?? new Set<string>();
+    for (const match of line.matchAll(/[{,]([a-zA-Z_][a-zA-Z0-9_]*)="/g)) names.add(match[1] as string);
+    labels.set(name, names);
+  }
+  return labels;
+}
 
 /** Sample names in a scrape, and the families its TYPE lines declare (a histogram's with its suffixes). */
 function scrapedNames(text: string): { samples: Set<string>; families: Set<string> } {
@@ -172,7 +186,26 @@ describe("the Grafana dashboard (docs/grafana/qicore-pipeline.json)", () => {
       expect(text).toContain(
         'qicore_consumer_lag_messages{pipeline="grafana",adapter="kafka",topic="prices",partition="0"} 12',
       );
-      expect(text).toContain('qicore_data_age_seconds{pipeline="grafana",coin="bitcoin"}');
+      expect(text).toContain(
+        'qicore_data_age_seconds{pipeline="grafana",exchange="aggregate",instrument="bitcoin"}',
+      );
+      // Every label a panel groups by or shows in its legend is one the metric carries: a
+      // renamed label would otherwise leave the panel's series merged or its legend blank.
+      const served = scrapedLabels(text);
+      for (const target of queries.flatMap((panel) => panel.targets ?? [])) {
+        const grouped = [...target.expr.matchAll(/\bby \(([^)]*)\)/g)].flatMap((match) =>
+          (match[1] as string).split(",").map((label) => label.trim()),
+        );
+        const shown = [...(target.legendFormat ?? "").matchAll(/\{\{(\w+)\}\}/g)].map(
+          (match) => match[1] as string,
+        );
+        for (const metric of target.expr.match(/\bqicore_[a-z0-9_]+\b/g) ?? []) {
+          const labels = served.get(metric);
+          if (labels === undefined) continue; // no sample in this run (failures, retries): names checked above
+          for (const label of [...grouped, ...shown])
+            expect(labels.has(label), `${metric} ${label}`).toBe(true);
+        }
+      }
     } finally {
       await server.close();
       await pipeline.destroy();

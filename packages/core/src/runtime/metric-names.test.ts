@@ -13,7 +13,7 @@ interface Family {
   name: string;
   type: string;
   help: string | undefined;
-  samples: { name: string; labels: Record<string, string> }[];
+  samples: { name: string; labels: Record<string, string>; value: number }[];
 }
 
 function families(text: string): Map<string, Family> {
@@ -34,13 +34,13 @@ function families(text: string): Map<string, Family> {
       found.set(name, current);
       continue;
     }
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? \S+$/.exec(line);
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!sample) throw new Error(`not a sample line: ${line}`);
     const labels: Record<string, string> = {};
     for (const match of (sample[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
       labels[match[1] as string] = match[2] as string;
     if (!current) throw new Error(`sample before any TYPE: ${line}`);
-    current.samples.push({ name: sample[1] as string, labels });
+    current.samples.push({ name: sample[1] as string, labels, value: Number(sample[3]) });
   }
   return found;
 }
@@ -59,6 +59,7 @@ function busyMetrics(): PipelineMetrics {
   metrics.observeBatch("db", 0.02);
   metrics.setQueueDepth(3);
   metrics.noteNewest("bitcoin", "2024-01-01T00:00:00.000Z");
+  metrics.noteNewest("binance:BTCUSDT", "2024-01-01T00:00:30.000Z");
   // Processors' counters (a newer part of the runtime), when this core has them.
   const processing = metrics as unknown as {
     countProcessed?: (id: string, counts: Record<string, number>) => void;
@@ -124,6 +125,15 @@ describe("metric names", () => {
       }
     });
   }
+
+  it("labels the data age by exchange and instrument, each one dimension (no coin label, no venue:instrument values)", () => {
+    const age = exposition.get("qicore_data_age_seconds");
+    expect(age?.samples.map((sample) => sample.labels)).toEqual([
+      { pipeline: "naming", exchange: "aggregate", instrument: "bitcoin" },
+      { pipeline: "naming", exchange: "binance", instrument: "BTCUSDT" },
+    ]);
+    expect(age?.samples.map((sample) => sample.value)).toEqual([60, 30]);
+  });
 
   it("exports the dead-letter counter at 0 before the first dead letter", () => {
     const idle = new PipelineMetrics("idle").prometheus();

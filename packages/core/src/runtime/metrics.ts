@@ -2,6 +2,7 @@
  * Pipeline metrics kept in memory, readable as a snapshot by embedders and as
  * Prometheus text over HTTP. Deliberately tiny: counters, gauges and one histogram type.
  */
+import { seriesLabels } from "./freshness";
 
 type Labels = Record<string, string>;
 
@@ -58,7 +59,7 @@ export interface MetricsSnapshot {
   retries: Record<string, number>;
   /** Seconds each adapter spent in outages that ended (retrying until a call passed). */
   outageSeconds: Record<string, number>;
-  /** Seconds since the newest record of each coin that reached its targets. */
+  /** Seconds since the newest record of each series (`bitcoin`, `binance:BTCUSDT`) that reached its targets. */
   dataAgeSeconds: Record<string, number>;
   /** Per processor (`<source>/<processor id>`): records taken, handed on, dropped, refused. */
   processors: Record<string, { in: number; out: number; dropped: number; rejected: number }>;
@@ -77,8 +78,8 @@ export class PipelineMetrics {
   private readonly processorRejected = new LabelledValues();
   private readonly outageSecondsTotal = new LabelledValues();
   private queueDepth = 0;
-  /** Newest ISO-8601 UTC time seen per coin; ISO strings in UTC compare in time order, so no parsing on the hot path. */
-  private readonly newestByCoin = new Map<string, string>();
+  /** Newest ISO-8601 UTC time seen per series; ISO strings in UTC compare in time order, so no parsing on the hot path. */
+  private readonly newestBySeries = new Map<string, string>();
 
   constructor(private readonly pipelineName: string) {
     // A counter without a sample until its first increment shows as "no data" in rate() panels, not 0.
@@ -120,12 +121,12 @@ export class PipelineMetrics {
   setQueueDepth(records: number): void {
     this.queueDepth = records;
   }
-  noteNewest(coinId: string, isoTime: string): void {
-    const current = this.newestByCoin.get(coinId);
-    if (current === undefined || isoTime > current) this.newestByCoin.set(coinId, isoTime);
+  noteNewest(series: string, isoTime: string): void {
+    const current = this.newestBySeries.get(series);
+    if (current === undefined || isoTime > current) this.newestBySeries.set(series, isoTime);
   }
   newestTimes(): ReadonlyMap<string, string> {
-    return this.newestByCoin;
+    return this.newestBySeries;
   }
 
   totalIn(): number {
@@ -146,8 +147,8 @@ export class PipelineMetrics {
       };
     }
     const dataAgeSeconds: Record<string, number> = {};
-    for (const [coin, iso] of this.newestByCoin)
-      dataAgeSeconds[coin] = Math.max(0, (now - Date.parse(iso)) / 1000);
+    for (const [series, iso] of this.newestBySeries)
+      dataAgeSeconds[series] = Math.max(0, (now - Date.parse(iso)) / 1000);
     return {
       recordsIn: byAdapter(this.recordsIn),
       recordsOut: byAdapter(this.recordsOut),
@@ -236,12 +237,12 @@ export class PipelineMetrics {
       lines.push(`qicore_batch_write_seconds_count${render(labels)} ${entry.count}`);
     }
     lines.push(
-      "# HELP qicore_data_age_seconds Age of the newest record per coin that reached its targets.",
+      "# HELP qicore_data_age_seconds Age of the newest record of each instrument (per exchange) that reached its targets.",
       "# TYPE qicore_data_age_seconds gauge",
     );
-    for (const [coin, iso] of this.newestByCoin) {
+    for (const [series, iso] of this.newestBySeries) {
       lines.push(
-        `qicore_data_age_seconds${render({ ...pipeline, coin })} ${Math.max(0, (now - Date.parse(iso)) / 1000)}`,
+        `qicore_data_age_seconds${render({ ...pipeline, ...seriesLabels(series) })} ${Math.max(0, (now - Date.parse(iso)) / 1000)}`,
       );
     }
     return `${lines.join("\n")}\n`;

@@ -301,7 +301,9 @@ describe("Pipeline", () => {
     ).toBe(true);
     const text = pipeline.metrics.prometheus();
     expect(text).toMatch(/qicore_records_out_total\{pipeline="test",adapter="mem"\} 10/);
-    expect(text).toMatch(/qicore_data_age_seconds\{pipeline="test",coin="bitcoin"\} \d+/);
+    expect(text).toMatch(
+      /qicore_data_age_seconds\{pipeline="test",exchange="aggregate",instrument="bitcoin"\} \d+/,
+    );
     expect(text).toMatch(/qicore_batch_write_seconds_count\{pipeline="test",adapter="mem"\} 1/);
   });
 
