@@ -33,6 +33,17 @@ describe("timescale target config", () => {
     expect(config.chunkInterval).toBeUndefined();
   });
 
+  it("takes three writes at once on a server and one on embedded PGlite, at most pool.max", () => {
+    const server = "postgres://localhost:5432/db";
+    expect(createTimescaleTarget({ connectionString: server }).writeConcurrency).toBe(3);
+    expect(createTimescaleTarget({ connectionString: server, pool: { max: 2 } }).writeConcurrency).toBe(2);
+    expect(createTimescaleTarget({ connectionString: server, writeConcurrency: 5 }).writeConcurrency).toBe(5);
+    expect(createTimescaleTarget({ connectionString: "embedded" }).writeConcurrency).toBe(1);
+    expect(() => parseTimescaleConfig({ writeConcurrency: 4, pool: { max: 3 } })).toThrow(
+      /writeConcurrency: 4 writes in flight need as many connections; pool.max is 3/,
+    );
+  });
+
   it("normalises time spans to Postgres intervals and refuses anything else", () => {
     expect(toPostgresInterval("7d")).toBe("7 days");
     expect(toPostgresInterval("12 H")).toBe("12 hours");

@@ -157,6 +157,15 @@ export const timescaleConfigSchema = z
       .describe(
         "Writes with more rows than this use the COPY path instead of multi-row upserts. The default sends every batch of more than 500 records (a pipeline's default batch is 5,000) through COPY: straight into the table while its keys are new, else through a staging table merged with ON CONFLICT, several times faster than multi-row upserts.",
       ),
+    writeConcurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .optional()
+      .describe(
+        "Writes in flight at once, each on a connection of its own; the pipeline splits each batch by primary key between them, so a key's writes stay in order. Default 3 on a PostgreSQL URL (while one write waits on the database the next is encoded and sent), 1 on embedded PGlite (one connection). At most pool.max.",
+      ),
     copyBatchSize: z
       .number()
       .int()
@@ -187,7 +196,15 @@ export const timescaleConfigSchema = z
       .default("qicore-target-timescale")
       .describe("application_name of the connections, to find them in pg_stat_activity."),
   })
-  .strict();
+  .strict()
+  .superRefine((config, context) => {
+    if (config.writeConcurrency !== undefined && config.writeConcurrency > config.pool.max)
+      context.addIssue({
+        code: "custom",
+        path: ["writeConcurrency"],
+        message: `${config.writeConcurrency} writes in flight need as many connections; pool.max is ${config.pool.max}`,
+      });
+  });
 
 /** The validated config, defaults applied. */
 export type TimescaleConfig = z.output<typeof timescaleConfigSchema>;

@@ -2,6 +2,7 @@ import type { DeadLetter } from "../adapters/types";
 import type { MarketRecord, RecordKind } from "../dsl/kinds";
 import type { BatchTicket } from "./ack-tracker";
 import { type DeadLetterSink, deadLetterFailure, deadLetterFor } from "./dead-letters";
+import { splitByKey } from "./key-lanes";
 import type { PipelineMetrics } from "./metrics";
 import type { RunControl } from "./run-control";
 import { tapRecords } from "./tap";
@@ -28,14 +29,18 @@ interface KindBuffer {
 
 /**
  * Feeds one target: gathers records per kind into batches of up to `maxRecords`,
- * waiting at most `maxWaitMs` for a batch to fill, and writes one batch at a time
- * (so a target sees records in read order). Records the target refuses, or that
- * still fail after the retries, go to the dead-letter sink; a batch's ticket is
- * settled only after its records are written or dead-lettered.
+ * waiting at most `maxWaitMs` for a batch to fill. A target that takes one write at a
+ * time gets one batch at a time, in read order. One that takes several
+ * (`target.writeConcurrency`) gets each batch split by primary key into that many lanes,
+ * each lane writing its parts one at a time: a key's writes stay in read order, and the
+ * database works on one lane while the others are sent or encoded. Records the target
+ * refuses, or that still fail after the retries, go to the dead-letter sink; a batch's
+ * ticket is settled only after every lane's part of it is written or dead-lettered.
  */
 export class TargetWorker {
   private readonly buffers = new Map<RecordKind, KindBuffer>();
-  private writing: Promise<void> = Promise.resolve();
+  /** The tail of each lane's writes. */
+  private readonly lanes: Promise<void>[];
 
   constructor(
     readonly target: Target,
@@ -43,7 +48,9 @@ export class TargetWorker {
     private readonly deadLetters: DeadLetterSink,
     private readonly metrics: PipelineMetrics,
     private readonly run: RunControl,
-  ) {}
+  ) {
+    this.lanes = Array.from({ length: target.writeConcurrency }, () => Promise.resolve());
+  }
 
   /** Records whose writes were given up by a stop that would not wait any longer (not acknowledged). */
   abandonedRecords = 0;
@@ -73,7 +80,7 @@ export class TargetWorker {
   /** Writes everything buffered now and resolves when all writes have finished. */
   async drain(): Promise<void> {
     for (const [kind, buffer] of this.buffers) this.flushKind(kind, buffer, true);
-    await this.writing;
+    await Promise.all(this.lanes);
   }
 
   private flushKind(kind: RecordKind, buffer: KindBuffer, includePartial: boolean): void {
@@ -82,8 +89,7 @@ export class TargetWorker {
       buffer.timer = undefined;
     }
     while (buffer.count >= this.policy.maxRecords || (includePartial && buffer.count > 0)) {
-      const batch = this.takeBatch(buffer);
-      this.writing = this.writing.then(() => this.writeBatch(kind, batch));
+      this.schedule(kind, this.takeBatch(buffer));
     }
     if (buffer.count > 0 && !buffer.timer) {
       buffer.timer = setTimeout(() => this.flushKind(kind, buffer, true), this.policy.maxWaitMs);
@@ -113,13 +119,50 @@ export class TargetWorker {
     return taken;
   }
 
-  private async writeBatch(kind: RecordKind, segments: Segment[]): Promise<void> {
+  /** Queues a batch on the lanes; its segments settle once every part of it is written. */
+  private schedule(kind: RecordKind, segments: Segment[]): void {
+    const settle = () => {
+      for (const segment of segments) segment.ticket.settle();
+    };
+    if (this.lanes.length === 1) {
+      this.lanes[0] = (this.lanes[0] as Promise<void>).then(async () => {
+        if (await this.writePart(kind, segments)) settle();
+      });
+      return;
+    }
+    const parts = this.splitSegments(kind, segments);
+    let waiting = parts.filter((part) => part.length > 0).length;
+    let failed = false;
+    parts.forEach((part, lane) => {
+      if (part.length === 0) return;
+      this.lanes[lane] = (this.lanes[lane] as Promise<void>).then(async () => {
+        // A part not written leaves the whole batch unacknowledged, whatever the other lanes did.
+        if (!(await this.writePart(kind, part))) failed = true;
+        if (--waiting === 0 && !failed) settle();
+      });
+    });
+    if (waiting === 0) settle();
+  }
+
+  /** Each lane's share of a batch, as segments of the same sources and tickets. */
+  private splitSegments(kind: RecordKind, segments: readonly Segment[]): Segment[][] {
+    const parts: Segment[][] = this.lanes.map(() => []);
+    for (const segment of segments) {
+      splitByKey(kind, segment.records, this.lanes.length).forEach((records, lane) => {
+        if (records.length > 0) (parts[lane] as Segment[]).push({ ...segment, records });
+      });
+    }
+    return parts;
+  }
+
+  /** Writes records of one or more segments; true when every record is written or dead-lettered. */
+  private async writePart(kind: RecordKind, segments: Segment[]): Promise<boolean> {
     // The pipeline is failing, or a stop gave up waiting: leave tickets open so nothing more
     // is acknowledged; those records are read again on the next run.
-    if (this.run.failure) return;
+    if (this.run.failure) return false;
     if (this.run.writing.aborted) {
       this.abandonedRecords += segments.reduce((total, segment) => total + segment.records.length, 0);
-      return;
+      return false;
     }
     const records =
       segments.length === 1
@@ -128,13 +171,13 @@ export class TargetWorker {
     const result = await this.target.write(kind, records, this.run.writing);
     if (!result.ok && result.error.code === "CANCELLED") {
       this.abandonedRecords += records.length;
-      return;
+      return false;
     }
     if (!result.ok && result.error.code === "RETRIES_EXHAUSTED") {
       // Valid records that met an outage longer than delivery.retry allows: failing the run
       // keeps them unacknowledged (read again after a restart) instead of dead-lettering them.
       this.run.fail(result.error);
-      return;
+      return false;
     }
     if (result.ok) tapRecords(this.metrics, "target", this.target.id, kind, records);
     const letters: DeadLetter[] = [];
@@ -176,10 +219,10 @@ export class TargetWorker {
       } catch (thrown) {
         // Without a dead-letter destination these records would be lost: stop acknowledging.
         this.run.fail(deadLetterFailure(this.deadLetters, thrown));
-        return;
+        return false;
       }
     }
-    for (const segment of segments) segment.ticket.settle();
+    return true;
   }
 }
 

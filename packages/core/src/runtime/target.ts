@@ -17,6 +17,16 @@ import { adapterBug, capabilityMissing, WrappedAdapter } from "./wrapped-adapter
 
 export { adapterBug, capabilityMissing } from "./wrapped-adapter";
 
+/**
+ * A target's handlers may say they take several writes at once; such writes never share a
+ * primary key (the runtime splits by key), so the adapter needs no ordering of its own.
+ */
+export interface ConcurrentWrites {
+  writeConcurrency?: number;
+}
+
+const MAX_WRITE_CONCURRENCY = 16;
+
 /** What a publish call did: how many records were written and which were not (by index in the input). */
 export interface PublishReport {
   written: number;
@@ -64,6 +74,18 @@ export class Target extends WrappedAdapter<TargetHandlers> {
         toQiError(thrown, { message: `target "${context.id}" (${definition.name}) could not be created` }),
       );
     }
+  }
+
+  /**
+   * How many writes the adapter takes at once (its handlers' `writeConcurrency`, 1 when it
+   * names none): the runtime then splits batches by primary key so those writes never share
+   * a key. At most 16.
+   */
+  get writeConcurrency(): number {
+    const declared = (this.handlers as TargetHandlers & ConcurrentWrites).writeConcurrency;
+    return typeof declared === "number" && Number.isInteger(declared) && declared > 1
+      ? Math.min(declared, MAX_WRITE_CONCURRENCY)
+      : 1;
   }
 
   supports(kind: RecordKind): boolean {
