@@ -10,9 +10,12 @@ the dead letters, the checkpoints, the config (secrets masked) with validate's o
 candle charts from the targets' readers. To see live counters too, run qicore run --ui.
 
 Options:
-  --port <n>     default 4600; 0 picks a free port
-  --host <host>  default 127.0.0.1; any other address needs a token (QICORE_UI_TOKEN or --token)
-  --token <t>    at least 16 characters; open the printed URL once with ?token=<t>`;
+  --port <n>            default 4600; 0 picks a free port
+  --host <host>         default 127.0.0.1; any other address needs a token
+  --token-file <path>   read the token (at least 16 characters, one line) from this file:
+                        unlike --token, it is not shown to other users by ps
+  --token <t>           the token itself (or QICORE_UI_TOKEN); open the printed URL once
+                        with ?token=<token>`;
 
 /** Where the command writes, and its environment (the core CLI's CommandIO). */
 export interface DashboardCommandIO {
@@ -49,7 +52,8 @@ export async function runDashboardCli(args: readonly string[], io: DashboardComm
   }
   const pipeline = loaded.value;
   const logger = createConsoleLogger({ level: "info" }).child({ pipeline: pipeline.name });
-  const token = values.token ?? io.env.QICORE_UI_TOKEN;
+  const tokenFile = values["token-file"];
+  const token = values.token ?? (tokenFile === undefined ? io.env.QICORE_UI_TOKEN : undefined);
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) {
     io.error("qicore ui: --port must be 0..65535");
@@ -62,14 +66,15 @@ export async function runDashboardCli(args: readonly string[], io: DashboardComm
     env: io.env,
     ...(values.host ? { host: values.host } : {}),
     ...(port !== undefined ? { port } : {}),
-    ...(token ? { token } : {}),
+    ...(token !== undefined ? { token } : {}),
+    ...(tokenFile !== undefined ? { tokenFile: resolve(io.cwd, tokenFile) } : {}),
   });
   if (!started.ok) {
     io.error(`qicore ui: ${started.error.message}`);
     return 2;
   }
   io.out(
-    `dashboard of "${pipeline.name}" on ${started.value.url}${token ? " (open it with ?token=<token> once)" : ""}`,
+    `dashboard of "${pipeline.name}" on ${started.value.url}${token !== undefined || tokenFile !== undefined ? " (open it with ?token=<token> once)" : ""}`,
   );
   await new Promise<void>((done) => {
     process.once("SIGINT", () => done());
@@ -87,6 +92,7 @@ function parse(args: readonly string[]) {
       port: { type: "string" },
       host: { type: "string" },
       token: { type: "string" },
+      "token-file": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });

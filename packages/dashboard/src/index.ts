@@ -13,6 +13,7 @@ export { MIN_TOKEN_LENGTH } from "./http/security";
 export {
   type DashboardOptions,
   MAX_BODY_BYTES,
+  MAX_EVENT_STREAMS,
   type RunningDashboard,
   startDashboard,
 } from "./server";

@@ -1,14 +1,20 @@
 // Bad input for the dashboard's HTTP endpoints, over real HTTP on a real port, like the MCP
 // server's transport tests: oversized and malformed bodies, foreign Host and Origin headers on
 // loopback, and the token off loopback. The page is a stub (the browser test builds the real one).
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { request as httpRequest } from "node:http";
+import { chmod, mkdtemp, writeFile } from "node:fs/promises";
+import { type ClientRequest, request as httpRequest, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryStateStore, Pipeline, silentLogger } from "@qicore/core";
+import { type Logger, MemoryStateStore, Pipeline, silentLogger } from "@qicore/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDashboardCli } from "./cli";
-import { MAX_BODY_BYTES, MAX_RESEND, type RunningDashboard, startDashboard } from "./server";
+import {
+  MAX_BODY_BYTES,
+  MAX_EVENT_STREAMS,
+  MAX_RESEND,
+  type RunningDashboard,
+  startDashboard,
+} from "./server";
 
 const TOKEN = "dashboard-token-0123456789abcdef";
 let uiDir: string;
@@ -61,6 +67,44 @@ function send(
 function errorOf(reply: Reply): string {
   expect(reply.headers["content-type"]).toContain("application/json");
   return (JSON.parse(reply.body) as { error: string }).error;
+}
+
+interface OpenStream {
+  status: number;
+  headers: IncomingMessage["headers"];
+  /** Resolves with the stream's text once it holds `text`. */
+  waitFor(text: string): Promise<string>;
+  close(): void;
+}
+
+/** Opens GET /api/events and keeps it open (a page's EventSource), reading what arrives. */
+function openStream(url: string): Promise<OpenStream> {
+  return new Promise((resolve, reject) => {
+    const outgoing: ClientRequest = httpRequest(`${url}api/events`, (incoming) => {
+      let received = "";
+      const waiting: { text: string; done: (all: string) => void }[] = [];
+      incoming.setEncoding("utf8");
+      incoming.on("data", (chunk: string) => {
+        received += chunk;
+        for (const entry of waiting.splice(0))
+          if (received.includes(entry.text)) entry.done(received);
+          else waiting.push(entry);
+      });
+      incoming.on("error", () => {});
+      resolve({
+        status: incoming.statusCode ?? 0,
+        headers: incoming.headers,
+        waitFor: (text) =>
+          new Promise((done) => {
+            if (received.includes(text)) done(received);
+            else waiting.push({ text, done });
+          }),
+        close: () => outgoing.destroy(),
+      });
+    });
+    outgoing.on("error", reject);
+    outgoing.end();
+  });
 }
 
 async function serve(options: { host?: string; token?: string } = {}): Promise<string> {
@@ -167,6 +211,73 @@ describe("URLs and query strings", () => {
   });
 });
 
+describe("live-update streams (GET /api/events)", () => {
+  it(`serves at most ${MAX_EVENT_STREAMS} at once, refusing more with 503 and the reason, and frees a slot when one closes`, async () => {
+    const url = await serve();
+    const streams = await Promise.all(Array.from({ length: MAX_EVENT_STREAMS }, () => openStream(url)));
+    try {
+      expect(streams.map((stream) => stream.status)).toEqual(Array(MAX_EVENT_STREAMS).fill(200));
+      for (const stream of streams) {
+        expect(stream.headers["content-type"]).toBe("text/event-stream");
+        // Every open stream gets the status events, the last one opened included.
+        const text = await stream.waitFor('"pipeline":"dashboard-requests"');
+        expect(text).toMatch(/^event: status\ndata: \{/);
+      }
+      const refused = await send(`${url}api/events`);
+      expect(refused.status).toBe(503);
+      expect(refused.headers["retry-after"]).toMatch(/^\d+$/);
+      expect(errorOf(refused)).toBe(
+        `too many live-update streams: this dashboard serves at most ${MAX_EVENT_STREAMS} at once (open pages and GET /api/events clients); close one, or poll GET /api/status`,
+      );
+      // The rest of the dashboard still answers while the streams are full.
+      expect((await send(`${url}api/status`)).status).toBe(200);
+      // A second status event reaches the streams: the interval pushes to all of them.
+      const counts = await Promise.all(
+        streams.map(
+          async (stream) => (await stream.waitFor("\n\nevent: status")).split("event: status").length,
+        ),
+      );
+      for (const count of counts) expect(count).toBeGreaterThanOrEqual(3);
+      // Closing one page frees its slot.
+      streams.pop()?.close();
+      await expect
+        .poll(async () => {
+          const again = await openStream(url);
+          if (again.status === 200) streams.push(again);
+          else again.close();
+          return again.status;
+        })
+        .toBe(200);
+      expect((await send(`${url}api/events`)).status).toBe(503);
+    } finally {
+      for (const stream of streams) stream.close();
+    }
+  });
+
+  it("takes the limit from the options, and refuses foreign origins before counting", async () => {
+    const started = await startDashboard({
+      pipeline,
+      logger: silentLogger,
+      port: 0,
+      uiDir,
+      maxEventStreams: 1,
+    });
+    if (!started.ok) throw started.error;
+    running.push(started.value);
+    const url = started.value.url;
+    const forged = await send(`${url}api/events`, { headers: { origin: "https://evil.example" } });
+    expect(forged.status).toBe(403);
+    const only = await openStream(url);
+    try {
+      expect(only.status).toBe(200);
+      expect((await send(`${url}api/events`)).status).toBe(503);
+      expect((await send(`${url}api/events?since=1`)).status).toBe(400);
+    } finally {
+      only.close();
+    }
+  });
+});
+
 describe("on loopback", () => {
   it("refuses a Host header that is not loopback (DNS rebinding) and other sites' Origin", async () => {
     const url = await serve();
@@ -248,5 +359,133 @@ describe("off loopback", () => {
     expect((await send(`${url}api/status`, { headers: { cookie: "qicore_ui_token=wrong" } })).status).toBe(
       401,
     );
+  });
+});
+
+/** A logger keeping what it is told, to check what reaches the log. */
+function createMemoryLogger(): Logger & { lines: { level: string; message: string }[] } {
+  const lines: { level: string; message: string }[] = [];
+  const logger = {
+    lines,
+    debug: (message: string) => void lines.push({ level: "debug", message }),
+    info: (message: string) => void lines.push({ level: "info", message }),
+    warn: (message: string) => void lines.push({ level: "warn", message }),
+    error: (message: string) => void lines.push({ level: "error", message }),
+    child: () => logger,
+  };
+  return logger;
+}
+
+describe("the token from a file (--ui-token-file, --token-file)", () => {
+  /** A token file as a user writes one: `openssl rand -hex 32 > file`, readable by its owner alone. */
+  async function tokenFile(content: string, mode = 0o600): Promise<string> {
+    const path = join(await mkdtemp(join(tmpdir(), "qicore-ui-token-")), "token");
+    await writeFile(path, content);
+    await chmod(path, mode);
+    return path;
+  }
+
+  it("serves off loopback with the file's token, which every request then needs", async () => {
+    const logger = createMemoryLogger();
+    const started = await startDashboard({
+      pipeline,
+      logger,
+      host: "0.0.0.0",
+      port: 0,
+      uiDir,
+      tokenFile: await tokenFile(`${TOKEN}\r\n`),
+    });
+    if (!started.ok) throw started.error;
+    running.push(started.value);
+    const url = started.value.url.replace("0.0.0.0", "127.0.0.1");
+    expect((await send(`${url}api/status`)).status).toBe(401);
+    // The line end `openssl rand -hex 32 > file` (or a Windows editor) writes is not part of the token.
+    expect((await send(`${url}api/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(
+      200,
+    );
+    expect(
+      (await send(`${url}api/status`, { headers: { authorization: `Bearer ${TOKEN.slice(1)}` } })).status,
+    ).toBe(401);
+    expect(logger.lines).toEqual([]);
+  });
+
+  it("refuses a missing, empty, short, multi-line or oversized file, naming the path and never the content", async () => {
+    const secret = "s3cr3t-value";
+    const cases: [string, string][] = [
+      [join(tmpdir(), "qicore-no-such-token-file"), "cannot be read (ENOENT)"],
+      [await tokenFile(""), "is empty"],
+      [await tokenFile(`${secret}\n`), "is 12 characters long; use at least 16 random characters"],
+      [await tokenFile(`${TOKEN}\n${secret}\n`), "holds whitespace or more than one line"],
+      [await tokenFile(`${TOKEN} ${secret}`), "holds whitespace or more than one line"],
+      [await tokenFile(`${secret}${"x".repeat(5000)}`), "a token file holds one token (at most 4096 bytes)"],
+      [tmpdir(), "is not a file"],
+    ];
+    for (const [path, problem] of cases) {
+      const started = await startDashboard({
+        pipeline,
+        logger: silentLogger,
+        host: "0.0.0.0",
+        port: 0,
+        uiDir,
+        tokenFile: path,
+      });
+      expect(started.ok, path).toBe(false);
+      const message = started.ok ? "" : started.error.message;
+      expect(message, path).toContain(problem);
+      if (!problem.includes("characters long")) expect(message).toContain(path);
+      expect(message).not.toContain(secret);
+      expect(message).not.toContain(TOKEN);
+    }
+  });
+
+  it("warns when every user of the machine can read the file, and refuses a token given twice", async () => {
+    const logger = createMemoryLogger();
+    const readable = await tokenFile(TOKEN, 0o644);
+    const started = await startDashboard({ pipeline, logger, port: 0, uiDir, tokenFile: readable });
+    if (!started.ok) throw started.error;
+    running.push(started.value);
+    expect(logger.lines.map((line) => `${line.level} ${line.message}`)).toEqual([
+      `warn the dashboard token file ${readable} is readable by every user of this machine; chmod 600 it`,
+    ]);
+    const twice = await startDashboard({
+      pipeline,
+      logger: silentLogger,
+      port: 0,
+      uiDir,
+      token: TOKEN,
+      tokenFile: readable,
+    });
+    expect(!twice.ok && twice.error.message).toBe(
+      "the dashboard token is given twice (QICORE_UI_TOKEN or --token, and a token file); give one",
+    );
+  });
+
+  it("qicore ui --token-file: reads the file relative to the working directory; its errors hold no token", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "qicore-dashboard-cli-"));
+    await writeFile(
+      join(folder, "pipeline.yaml"),
+      "name: ui-cli\nsources: [{ id: gen, type: synthetic, config: { coins: [bitcoin], count: 1 } }]\ntargets: [{ id: mem, type: memory }]\n",
+    );
+    await writeFile(join(folder, "short-token"), "too-short-token\n", { mode: 0o600 });
+    const output: string[] = [];
+    const io = {
+      out: (text: string) => output.push(text),
+      error: (text: string) => output.push(text),
+      env: {},
+      cwd: folder,
+    };
+    const args = ["pipeline.yaml", "--host", "0.0.0.0", "--port", "0", "--token-file"];
+    expect(await runDashboardCli([...args, "short-token"], io)).toBe(2);
+    expect(output.join("\n")).toContain("the dashboard token is 15 characters long");
+    expect(output.join("\n")).not.toContain("too-short-token");
+    output.length = 0;
+    expect(await runDashboardCli([...args, "missing"], io)).toBe(2);
+    expect(output.join("\n")).toBe(
+      `qicore ui: the dashboard token file ${join(folder, "missing")} cannot be read (ENOENT)`,
+    );
+    output.length = 0;
+    expect(await runDashboardCli([...args, "short-token", "--token", TOKEN], io)).toBe(2);
+    expect(output.join("\n")).toContain("the dashboard token is given twice");
+    expect(output.join("\n")).not.toContain(TOKEN);
   });
 });

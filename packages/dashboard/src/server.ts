@@ -14,8 +14,10 @@ import { configView } from "./data/config-view";
 import { DeadLetterFile, resendDeadLetters } from "./data/dead-letters";
 import { pipelineGraph } from "./data/graph";
 import { CANDLE_WIDTHS, Readers } from "./data/readers";
+import { EventStreams } from "./http/event-streams";
 import { BadRequest, queryOf, readJsonBody, replyError, replyJson } from "./http/replies";
 import { checkDashboardSecurity, RequestGuard, TOKEN_COOKIE } from "./http/security";
+import { readTokenFile } from "./http/token-file";
 
 /** Largest request body taken (a re-send of selected dead letters is a list of ids). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -23,6 +25,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export const MAX_RESEND = 500;
 /** How often the live counters are pushed over Server-Sent Events. */
 export const EVENT_INTERVAL_MS = 1_000;
+/** Live-update streams served at once by default; each holds a socket open as long as its page is. */
+export const MAX_EVENT_STREAMS = 16;
 /** URLs longer than this are refused. */
 const MAX_URL_LENGTH = 2_048;
 
@@ -34,11 +38,15 @@ export interface DashboardOptions {
   port?: number;
   /** At least 16 characters; required off loopback. */
   token?: string;
+  /** A file holding the token (one line), instead of `token`: kept out of `ps` and the environment. */
+  tokenFile?: string;
   logger: Logger;
   /** `run` when this process runs the pipeline (re-sends are possible), `stores` for `qicore ui`. */
   mode?: "run" | "stores";
   /** Values for `${VAR}` when the file is validated again; process.env when absent. */
   env?: Record<string, string | undefined>;
+  /** Most `GET /api/events` streams at once; more get 503. Default MAX_EVENT_STREAMS. */
+  maxEventStreams?: number;
   /** Folder of the built page (index.html, app.js, style.css); the package's dist/ui when absent. */
   uiDir?: string;
 }
@@ -53,7 +61,9 @@ type Result<T> = { ok: true; value: T } | { ok: false; error: QiError };
 /** Serves the dashboard of a pipeline: its page, its JSON endpoints and its live events. */
 export async function startDashboard(options: DashboardOptions): Promise<Result<RunningDashboard>> {
   const host = options.host ?? "127.0.0.1";
-  const insecure = checkDashboardSecurity(host, options.token);
+  const token = await tokenOf(options);
+  if (!token.ok) return token;
+  const insecure = checkDashboardSecurity(host, token.value);
   if (insecure) return { ok: false, error: insecure };
   let assets: UiAssets;
   try {
@@ -62,13 +72,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Result<
     return { ok: false, error: qiError("CONFIG_INVALID", (thrown as Error).message) };
   }
   const { pipeline, logger } = options;
-  const guard = new RequestGuard(isLoopbackHost(host), options.token);
+  const guard = new RequestGuard(isLoopbackHost(host), token.value);
   const mode = options.mode ?? "run";
   const env = options.env ?? process.env;
   const readers = new Readers(pipeline, logger);
   const { deadLetter } = pipeline.config.delivery;
   const deadLetters = new DeadLetterFile("path" in deadLetter ? deadLetter.path : undefined);
-  const streams = new Set<ServerResponse>();
+  const events = new EventStreams({
+    maxStreams: options.maxEventStreams ?? MAX_EVENT_STREAMS,
+    intervalMs: EVENT_INTERVAL_MS,
+    next: async () => `event: status\ndata: ${JSON.stringify(await pipelineStatus(pipeline))}\n\n`,
+  });
 
   const routes: Record<
     string,
@@ -107,23 +121,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Result<
     },
     "GET /api/events": async (request, response, url) => {
       queryOf(url, []);
-      response.writeHead(200, {
-        "content-type": "text/event-stream",
-        "cache-control": "no-store",
-        connection: "keep-alive",
-      });
-      streams.add(response);
-      const push = async () => {
-        const status = await pipelineStatus(pipeline).catch(() => undefined);
-        if (status && !response.writableEnded)
-          response.write(`event: status\ndata: ${JSON.stringify(status)}\n\n`);
-      };
-      await push();
-      const timer = setInterval(push, EVENT_INTERVAL_MS);
-      request.on("close", () => {
-        clearInterval(timer);
-        streams.delete(response);
-      });
+      await events.open(request, response);
     },
     "GET /api/dead-letters": async (_request, response, url) => {
       const query = queryOf(url, ["offset"]);
@@ -231,13 +229,30 @@ export async function startDashboard(options: DashboardOptions): Promise<Result<
     value: {
       url: `http://${shownHost}:${address.port}/`,
       async close() {
-        for (const stream of streams) stream.end();
+        events.close();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await readers.close();
       },
     },
   };
+}
+
+/** The token given directly or in a file (not both); never repeated in an error. */
+async function tokenOf(options: DashboardOptions): Promise<Result<string | undefined>> {
+  if (options.tokenFile === undefined) return { ok: true, value: options.token };
+  if (options.token !== undefined)
+    return {
+      ok: false,
+      error: qiError(
+        "CONFIG_INVALID",
+        "the dashboard token is given twice (QICORE_UI_TOKEN or --token, and a token file); give one",
+      ),
+    };
+  const read = await readTokenFile(options.tokenFile);
+  if (!read.ok) return read;
+  if (read.warning) options.logger.warn(read.warning);
+  return { ok: true, value: read.token };
 }
 
 function sendText(response: ServerResponse, type: string, text: string): void {

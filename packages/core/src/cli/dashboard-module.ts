@@ -13,6 +13,8 @@ export interface DashboardModule {
     host?: string;
     port?: number;
     token?: string;
+    /** A file holding the token (`--ui-token-file`); the dashboard reads it. */
+    tokenFile?: string;
     logger: Logger;
   }): Promise<{ ok: true; value: { url: string; close(): Promise<void> } } | { ok: false; error: Error }>;
 }

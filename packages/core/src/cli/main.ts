@@ -97,7 +97,7 @@ export async function main(argv: readonly string[], io: CommandIO = processIO())
           ...(values["log-format"] ? { logFormat: values["log-format"] as "pretty" | "json" } : {}),
           progress: !values["no-progress"],
           summaryJson: values["summary-json"] === true,
-          ...(values.ui ? { ui: uiOptions(values) } : {}),
+          ...(values.ui ? { ui: uiOptions(values, io.cwd) } : {}),
         },
         io,
       );
@@ -159,6 +159,7 @@ function parse(argv: readonly string[]) {
       ui: { type: "boolean" },
       "ui-port": { type: "string" },
       "ui-host": { type: "string" },
+      "ui-token-file": { type: "string" },
     },
   });
 }
@@ -173,10 +174,14 @@ function pipelineFileArgument(given: string | undefined, io: CommandIO, help: st
   return undefined;
 }
 
-function uiOptions(values: { "ui-port"?: string; "ui-host"?: string }): { port?: number; host?: string } {
+function uiOptions(
+  values: { "ui-port"?: string; "ui-host"?: string; "ui-token-file"?: string },
+  cwd: string,
+): { port?: number; host?: string; tokenFile?: string } {
   return {
     ...(values["ui-port"] !== undefined ? { port: Number(values["ui-port"]) } : {}),
     ...(values["ui-host"] !== undefined ? { host: values["ui-host"] } : {}),
+    ...(values["ui-token-file"] !== undefined ? { tokenFile: resolve(cwd, values["ui-token-file"]) } : {}),
   };
 }
 

@@ -23,7 +23,7 @@ export function checkDashboardSecurity(host: string, token: string | undefined):
   if (!isLoopbackHost(host) && token === undefined) {
     return qiError(
       "INSECURE_CONFIG",
-      `refusing to serve the dashboard on ${host} without a token: other machines could reach it. Set QICORE_UI_TOKEN (or --token), or bind to 127.0.0.1`,
+      `refusing to serve the dashboard on ${host} without a token: other machines could reach it. Give a token in a file (--ui-token-file, --token-file) or in QICORE_UI_TOKEN, or bind to 127.0.0.1`,
       { category: "SECURITY" },
     );
   }

@@ -30,7 +30,10 @@ Options:
                          budgets, dead letters, checkpoints, config and candle charts
   --ui-port <n>          dashboard port (default 4600; 0 picks a free one)
   --ui-host <host>       dashboard address (default 127.0.0.1); any other address needs
-                         a token in QICORE_UI_TOKEN
+                         a token (at least 16 characters)
+  --ui-token-file <path> read the dashboard token from this file (one line), so it is
+                         not in the command line or environment that ps shows; else
+                         the token is taken from QICORE_UI_TOKEN
 
 Exit codes: 0 done (or drained after a signal), 1 the run failed, 2 invalid file or usage,
 130 a second signal forced the exit.`;
@@ -43,7 +46,7 @@ export interface RunOptions {
   progress: boolean;
   summaryJson: boolean;
   /** Serve the dashboard (@qicore/dashboard) beside the run. */
-  ui?: { port?: number; host?: string };
+  ui?: { port?: number; host?: string; tokenFile?: string };
 }
 
 export async function runCommand(file: string, options: RunOptions, io: CommandIO): Promise<number> {
@@ -93,7 +96,10 @@ export async function runCommand(file: string, options: RunOptions, io: CommandI
         : await loadedDashboard.startDashboard({
             pipeline,
             ...options.ui,
-            ...(io.env.QICORE_UI_TOKEN ? { token: io.env.QICORE_UI_TOKEN } : {}),
+            // A token file given on the command line wins over the environment's token.
+            ...(options.ui.tokenFile === undefined && io.env.QICORE_UI_TOKEN
+              ? { token: io.env.QICORE_UI_TOKEN }
+              : {}),
             logger,
           });
     if (!started.ok) {
