@@ -137,4 +137,60 @@ describe("candles from trades", () => {
     expect(output).toHaveLength(1);
     expect(output[0]).toMatchObject({ isFinal: false, high: "105", close: "105" });
   });
+
+  describe("wider widths built from the narrowest", () => {
+    // Two instruments over three hours, with quiet minutes and a quiet quarter hour, prices of
+    // several scales, and amounts that do not fit a double exactly when summed.
+    let seed = 11;
+    const next = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed;
+    };
+    const trades: MarketRecord[] = [];
+    for (let second = 0; second < 3 * 3600; second += 1 + (next() % 40)) {
+      if (second >= 4000 && second < 4900) continue;
+      for (const instrument of ["BTCUSDT", "ETHUSDT"])
+        if (next() % 3 !== 0)
+          trades.push(
+            trade(
+              instrument,
+              second,
+              (1000 + (next() % 5000) / 8).toString(),
+              `0.${next() % 1000}`,
+              trades.length,
+            ),
+          );
+    }
+    const key = (candle: Record<string, unknown>) =>
+      `${candle.instrument} ${candle.timeframe} ${candle.timestamp}`;
+    const run = (widths: string[], options: Record<string, unknown>) => {
+      const candles = builder({ widths, allowedLateness: 2_000, ...options });
+      const out: Record<string, unknown>[] = [];
+      for (let index = 0; index < trades.length; index += 97)
+        out.push(...candlesOf(candles.process(batch(trades.slice(index, index + 97)), index + 1)));
+      out.push(...candlesOf(candles.flush()));
+      return new Map(out.map((candle) => [key(candle), candle]));
+    };
+
+    for (const forwardFill of [false, true])
+      it(`gives every column of the candles built from every trade${forwardFill ? " (forward-filled)" : ""}`, () => {
+        const together = run(["1m", "5m", "15m", "1h"], { forwardFill });
+        for (const width of ["5m", "15m", "1h"]) {
+          const alone = run([width], { forwardFill });
+          const derived = [...together.values()].filter((candle) => candle.timeframe === width);
+          expect(derived.length).toBe(alone.size);
+          expect(derived.length).toBeGreaterThan(2);
+          for (const candle of derived) expect(candle, key(candle)).toEqual(alone.get(key(candle)));
+        }
+      });
+
+    it("counts a trade too late for the narrowest bucket in a wider one still open", () => {
+      const candles = builder({ widths: ["1m", "5m"], allowedLateness: 0 });
+      candles.process(batch([trade("BTCUSDT", 10, "100"), trade("BTCUSDT", 70, "101")]), 1);
+      const late = candles.process(batch([trade("BTCUSDT", 20, "150", "2", 99)]), 2);
+      expect(late.rejected?.map((rejection) => rejection.error.context?.timeframe)).toEqual(["1m"]);
+      const five = candlesOf(candles.flush()).find((candle) => candle.timeframe === "5m");
+      expect(five).toMatchObject({ open: "100", high: "150", low: "100", volume: "4", tradeCount: 3 });
+    });
+  });
 });

@@ -95,6 +95,10 @@ interface SeriesWidth {
   recent: ClosedBucket[];
   /** Open buckets an earlier run wrote (muted). */
   mutedOpen: number;
+  /** Built from the narrowest width's closed buckets, not from each record (see `derivable`). */
+  fromNarrower: boolean;
+  /** On the narrowest width: the wider ones built from its buckets as they close. */
+  wider: SeriesWidth[];
 }
 
 /** What `snapshot` needs of a closed bucket (not its prices: those are written). */
@@ -172,7 +176,13 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
    */
   const remembered = new Set<SeriesWidth>();
   const lateness = config.allowedLateness;
-  const widths = config.widths.map((timeframe) => ({ timeframe, width: widthMs(timeframe) }));
+  const revising = config.late === "revise";
+  /** Forward fill hands on buckets past the last one that had records. */
+  const closesByTimeToo = config.forwardFill;
+  const widths = derivable(
+    config,
+    config.widths.map((timeframe) => ({ timeframe, width: widthMs(timeframe) })),
+  );
 
   const seriesOf = (record: MarketRecord, arrival: number): Series => {
     const value = record as unknown as Record<string, unknown>;
@@ -202,7 +212,7 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
         attribution: String((record as unknown as { attribution?: unknown }).attribution),
         newest: Number.NEGATIVE_INFINITY,
         lastArrival: arrival,
-        widths: widths.map(({ timeframe, width }) => ({
+        widths: widths.map(({ timeframe, width, fromNarrower }) => ({
           identity,
           width,
           timeframe,
@@ -215,8 +225,12 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
           written: earlier?.starts.get(timeframe) ?? new Set(),
           recent: [],
           mutedOpen: 0,
+          fromNarrower,
+          wider: [],
         })),
       };
+      const [narrowest, ...others] = found.widths as [SeriesWidth, ...SeriesWidth[]];
+      narrowest.wider = others.filter((state) => state.fromNarrower);
       for (const state of found.widths) if (state.written.size > 0) remembered.add(state);
       bySymbol.push(found);
     }
@@ -296,6 +310,8 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
       state.finalBefore = Math.max(state.finalBefore, bucket.start + state.width);
       state.lastClose = bucket.close;
       if (bucket.muted) state.mutedOpen--;
+      // Before the wider widths close anything: the narrowest comes first in `widths`.
+      for (const wider of state.wider) foldInto(wider, bucket);
       // A revisable bucket itself (a revision moves its last input on), else only what is needed.
       if (persisting) remembered.add(state);
       if (persisting)
@@ -385,7 +401,11 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
     const amountUnits = amount === undefined ? 0 : unitsOf(amount, amountScale);
     const entry = seriesOf(record, arrival);
     entry.lastArrival = arrival;
+    let narrowestTook = false;
     for (const state of entry.widths) {
+      // A wider width built from the narrowest gets the record through its bucket, unless the
+      // record came too late for that one (then straight, as every width would).
+      if (narrowestTook && state.fromNarrower) continue;
       const current = state.current;
       const start =
         current !== undefined && time >= current.start && time < current.start + state.width
@@ -440,9 +460,15 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
       }
       state.current = bucket;
       if (!bucket.muted) touched?.add(bucket);
+      if (state.wider.length > 0) narrowestTook = true;
     }
     if (time > entry.newest) entry.newest = time;
-    for (const state of entry.widths) closeUpTo(entry, state, entry.newest - lateness, out, sequence);
+    const watermark = entry.newest - lateness;
+    // The common case, nothing to close, decided here: a call per width and trade (with its
+    // watermark boxed as a heap number) cost more than the check.
+    for (const state of entry.widths)
+      if (watermark >= state.earliestEnd || closesByTimeToo || (revising && state.closed.size > 0))
+        closeUpTo(entry, state, watermark, out, sequence);
   }
 
   return {
@@ -564,6 +590,67 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
   };
 }
 
+interface Width {
+  timeframe: string;
+  width: number;
+  fromNarrower: boolean;
+}
+
+/**
+ * The widths in the order they are kept, the narrowest first, and which of the others are built
+ * from its closed buckets instead of from every record: a multiple of it on the same grid, when
+ * neither open candles nor revisions are asked for (both need the record itself in every width).
+ * A wider candle from narrower ones is the same candle (first open, highest high, lowest low,
+ * last close, summed volume and trades), for a fraction of the work per record.
+ */
+function derivable(config: CandlesConfig, given: readonly { timeframe: string; width: number }[]): Width[] {
+  const narrowest = given.reduce((least, width) => (width.width < least.width ? width : least));
+  const derive = !config.emitOpen && config.late !== "revise";
+  return [narrowest, ...given.filter((width) => width !== narrowest)].map((width) => ({
+    ...width,
+    fromNarrower: derive && width !== narrowest && width.width % narrowest.width === 0,
+  }));
+}
+
+/** Adds a closed bucket of the narrowest width to the open bucket of a wider width holding it. */
+function foldInto(state: SeriesWidth, narrow: Bucket): void {
+  const start = bucketStart(narrow.start, state.width);
+  const bucket = state.open.get(start);
+  if (bucket) {
+    extendBy(bucket, narrow);
+    return;
+  }
+  const made: Bucket = {
+    ...narrow,
+    start,
+    volume: narrow.volume === undefined ? undefined : DecimalSum.copyOf(narrow.volume),
+    muted: state.written.delete(start),
+  };
+  state.open.set(start, made);
+  if (made.muted) state.mutedOpen++;
+  if (start + state.width < state.earliestEnd) state.earliestEnd = start + state.width;
+}
+
+/** A bucket grown by a later bucket of a narrower width inside it. */
+function extendBy(bucket: Bucket, narrow: Bucket): void {
+  if (compareOrdered(narrow.highOrder, narrow.high, bucket.highOrder, bucket.high) > 0) {
+    bucket.high = narrow.high;
+    bucket.highOrder = narrow.highOrder;
+  }
+  if (compareOrdered(narrow.lowOrder, narrow.low, bucket.lowOrder, bucket.low) < 0) {
+    bucket.low = narrow.low;
+    bucket.lowOrder = narrow.lowOrder;
+  }
+  bucket.close = narrow.close;
+  if (narrow.volume !== undefined) {
+    if (bucket.volume === undefined) bucket.volume = DecimalSum.copyOf(narrow.volume);
+    else bucket.volume.merge(narrow.volume);
+  }
+  bucket.tradeCount += narrow.tradeCount;
+  bucket.firstSequence = Math.min(bucket.firstSequence, narrow.firstSequence);
+  bucket.lastSequence = Math.max(bucket.lastSequence, narrow.lastSequence);
+}
+
 /** -1, 0 or 1: by number where both order exactly as numbers, else by the exact text. */
 function compareOrdered(order: number, text: string, otherOrder: number, otherText: string): number {
   if (!Number.isNaN(order) && !Number.isNaN(otherOrder))
@@ -579,11 +666,20 @@ function extend(
   amountUnits: number,
   amountScale: number,
 ): void {
-  if (compareOrdered(order, price, bucket.highOrder, bucket.high) > 0) {
+  // By number first (NaN compares false either way); by text only when a side is not exact.
+  if (
+    order > bucket.highOrder ||
+    ((Number.isNaN(order) || Number.isNaN(bucket.highOrder)) &&
+      compareOrdered(order, price, bucket.highOrder, bucket.high) > 0)
+  ) {
     bucket.high = price;
     bucket.highOrder = order;
   }
-  if (compareOrdered(order, price, bucket.lowOrder, bucket.low) < 0) {
+  if (
+    order < bucket.lowOrder ||
+    ((Number.isNaN(order) || Number.isNaN(bucket.lowOrder)) &&
+      compareOrdered(order, price, bucket.lowOrder, bucket.low) < 0)
+  ) {
     bucket.low = price;
     bucket.lowOrder = order;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DecimalSum, orderingNumber } from "./decimal-sum";
+import { DecimalSum, orderingNumber, scaleOf, unitsOf } from "./decimal-sum";
 import { addDecimal } from "./decimal-text";
 
 describe("DecimalSum", () => {
@@ -36,5 +36,39 @@ describe("orderingNumber", () => {
   it("orders short decimals as numbers and refuses long ones", () => {
     expect(orderingNumber("67012.12345678")).toBeLessThan(orderingNumber("67012.12345679"));
     expect(Number.isNaN(orderingNumber("67012.123456789012"))).toBe(true);
+  });
+
+  it("is the very double Number() parses, for every kind of short decimal", () => {
+    // A fixed pseudo-random walk, so a failure names a value that fails again.
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed;
+    };
+    for (let index = 0; index < 20_000; index++) {
+      const whole = String(next() % 10 ** (next() % 9));
+      const scale = next() % 9;
+      const fraction = String(next()).padStart(10, "0").slice(0, scale);
+      const text = `${next() % 5 === 0 ? "-" : ""}${whole}${scale > 0 ? `.${fraction}` : ""}`;
+      // Longer texts may carry more digits than a double orders exactly.
+      expect(orderingNumber(text), text).toBe(text.length <= 16 ? Number(text) : Number.NaN);
+    }
+    expect(orderingNumber("0.1")).toBe(0.1);
+    expect(orderingNumber("-0.30")).toBe(-0.3);
+    expect(orderingNumber("123456789012345")).toBe(123456789012345);
+  });
+});
+
+describe("unitsOf", () => {
+  it("reads the digits as units at the text's own scale", () => {
+    expect(unitsOf("1.25", scaleOf("1.25"))).toBe(125);
+    expect(unitsOf("-0.005", scaleOf("-0.005"))).toBe(-5);
+    expect(unitsOf("42", 0)).toBe(42);
+  });
+
+  it("refuses what it cannot read exactly (too long, not a plain decimal)", () => {
+    expect(Number.isNaN(unitsOf("12345678901234567", 0))).toBe(true);
+    expect(Number.isNaN(unitsOf("1e5", 0))).toBe(true);
+    expect(Number.isNaN(unitsOf("-", 0))).toBe(true);
   });
 });

@@ -27,7 +27,7 @@ export class DecimalSum {
    * Adds a value already split into units and scale (unitsOf, scaleOf): a trade's amount is
    * added to a bucket of every width, and is split once.
    */
-  addUnits(value: string, units: number, scale: number): void {
+  addUnits(value: string, units: number, scale: number, text?: () => string): void {
     if (this.text === undefined) {
       if (!Number.isNaN(units) && scale < POWERS.length) {
         const common = Math.max(scale, this.scale);
@@ -41,7 +41,20 @@ export class DecimalSum {
       }
       this.text = this.toString();
     }
-    this.text = addDecimal(this.text, value);
+    this.text = addDecimal(this.text, text ? text() : value);
+  }
+
+  /** A sum of its own with the same value (a wider candle starts from a narrower one's volume). */
+  static copyOf(other: DecimalSum): DecimalSum {
+    const copy = new DecimalSum("0");
+    copy.merge(other);
+    return copy;
+  }
+
+  /** Adds another sum. */
+  merge(other: DecimalSum): void {
+    if (other.text === undefined) this.addUnits("", other.units, other.scale, () => other.toString());
+    else this.addUnits(other.text, Number.NaN, 0);
   }
 
   toString(): string {
@@ -63,18 +76,31 @@ export function scaleOf(value: string): number {
 /** The value as an exact integer of units at `scale` (`"1.25"` → 125), NaN when it would not be exact. */
 export function unitsOf(value: string, scale: number): number {
   // At most 15 digits: the integer is exact.
-  if (value.length > 16) return Number.NaN;
-  const units = Number(
-    scale === 0 ? value : value.slice(0, value.length - scale - 1) + value.slice(value.length - scale),
-  );
-  return Number.isSafeInteger(units) ? units : Number.NaN;
+  if (value.length > 16 || scale >= POWERS.length) return Number.NaN;
+  // Digit by digit, not by slicing out the dot and parsing the rest: no string is made, and
+  // this runs for every trade in every candle.
+  let units = 0;
+  let start = 0;
+  const negative = value.charCodeAt(0) === 45;
+  if (negative) start = 1;
+  for (let index = start; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    if (code >= 48 && code <= 57) units = units * 10 + (code - 48);
+    else if (code !== 46) return Number.NaN;
+  }
+  if (start === value.length) return Number.NaN;
+  return negative ? -units : units;
 }
 
 /**
  * A decimal string's value as a number when that is exact enough to order by: at most 15
  * significant digits map to distinct doubles in the same order. NaN otherwise (compare the
- * text exactly then).
+ * text exactly then). Units over a power of ten is the same double as `Number(value)` (both
+ * are the correctly rounded value), without parsing the text as a float.
  */
 export function orderingNumber(value: string): number {
-  return value.length <= 16 ? Number(value) : Number.NaN;
+  if (value.length > 16) return Number.NaN;
+  const scale = scaleOf(value);
+  const units = unitsOf(value, scale);
+  return Number.isNaN(units) ? Number(value) : units / (POWERS[scale] as number);
 }
