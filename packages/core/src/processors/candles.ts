@@ -188,9 +188,9 @@ export function createCandleBuilder(config: CandlesConfig, now: () => number = D
     const value = record as unknown as Record<string, unknown>;
     // Looked up by the record's own instrument string (its hash is kept on the string), then
     // by venue and quote among the few series of that symbol: no key is built per record.
-    const instrument = String(value.instrument ?? value.coinId);
-    const exchangeId = String(value.exchangeId);
-    const quote = String(value.quote ?? "USD");
+    const instrument = textOf(value.instrument ?? value.coinId);
+    const exchangeId = textOf(value.exchangeId);
+    const quote = textOf(value.quote ?? "USD");
     let bySymbol = series.get(instrument);
     if (!bySymbol) {
       bySymbol = [];
@@ -649,6 +649,11 @@ function extendBy(bucket: Bucket, narrow: Bucket): void {
   bucket.tradeCount += narrow.tradeCount;
   bucket.firstSequence = Math.min(bucket.firstSequence, narrow.firstSequence);
   bucket.lastSequence = Math.max(bucket.lastSequence, narrow.lastSequence);
+}
+
+/** A field as text: records carry strings, so `String()` (a call per field and trade) is rarely needed. */
+function textOf(value: unknown): string {
+  return typeof value === "string" ? value : String(value);
 }
 
 /** -1, 0 or 1: by number where both order exactly as numbers, else by the exact text. */
