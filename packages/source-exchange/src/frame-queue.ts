@@ -41,9 +41,11 @@ export class FrameQueue {
    * promise turns would cost more than the frames.
    */
   async take(max: number, signal: AbortSignal): Promise<QueuedItem[] | undefined> {
-    if (this.length === 0 && (await this.next(signal)) === undefined) return undefined;
-    // next() consumed one item: put it back in front by stepping the head back.
-    this.head--;
+    while (this.length === 0) {
+      if (signal.aborted) return undefined;
+      await this.arrival(signal);
+    }
+    if (signal.aborted) return undefined;
     const end = Math.min(this.items.length, this.head + max);
     const taken = this.items.slice(this.head, end);
     this.head = end;
@@ -62,23 +64,18 @@ export class FrameQueue {
     }
   }
 
-  /** The next item, or undefined once `signal` aborts. */
-  async next(signal: AbortSignal): Promise<QueuedItem | undefined> {
-    while (this.length === 0) {
-      if (signal.aborted) return undefined;
-      await new Promise<void>((resolve) => {
-        const onAbort = () => {
-          this.waiter = undefined;
-          resolve();
-        };
-        this.waiter = () => {
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-      });
-    }
-    if (signal.aborted) return undefined;
-    return this.items[this.head++] as QueuedItem;
+  /** Resolves at the next push, or when `signal` aborts. */
+  private arrival(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const onAbort = () => {
+        this.waiter = undefined;
+        resolve();
+      };
+      this.waiter = () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
   }
 }
