@@ -33,6 +33,42 @@ interface WideBucket {
   /** The input candles, by their open time (a revised one replaces the earlier). */
   parts: Map<number, CryptoOHLCV>;
   firstSequence: number;
+  lastSequence: number;
+  /**
+   * Written already by an earlier run (the state restored says so): read again from a
+   * checkpoint inside it, only its tail is here, so it is followed but never handed on.
+   */
+  muted: boolean;
+}
+
+/** A closed wide bucket while a replay may still reach it: `[series and width key, start]`. */
+interface ClosedWide {
+  key: string;
+  start: number;
+  firstSequence: number;
+  lastSequence: number;
+  muted: boolean;
+}
+
+/** What the resampler keeps with the source's checkpoints: the wide buckets written already. */
+interface ResampleState {
+  version: 1;
+  written: [key: string, start: number][];
+}
+
+function isResampleState(state: unknown): state is ResampleState {
+  const value = state as Partial<ResampleState> | undefined;
+  return (
+    value?.version === 1 &&
+    Array.isArray(value.written) &&
+    value.written.every(
+      (entry) =>
+        Array.isArray(entry) &&
+        entry.length === 2 &&
+        typeof entry[0] === "string" &&
+        typeof entry[1] === "number",
+    )
+  );
 }
 
 /**
@@ -44,6 +80,49 @@ function createResampler(config: ResampleConfig) {
   const widths = config.widths.map((timeframe) => ({ timeframe, width: widthMs(timeframe) }));
   const inputWidth = new Map<string, string>();
   const open = new Map<string, WideBucket>();
+  /** Whether the pipeline keeps this processor's state with its checkpoints (`restore` was called). */
+  let persisting = false;
+  /** Wide buckets closed since the last saved checkpoint, while a replay may reach them. */
+  let recent: ClosedWide[] = [];
+  /** Restored: the starts of wide buckets an earlier run wrote, by series and width. */
+  const written = new Map<string, Set<number>>();
+
+  /** Ends a wide bucket: hands it on unless an earlier run wrote it; remembers it for `snapshot`. */
+  const close = (key: string, bucket: WideBucket, out: CryptoOHLCV[]): boolean => {
+    open.delete(key);
+    if (persisting)
+      recent.push({
+        key,
+        start: bucket.start,
+        firstSequence: bucket.firstSequence,
+        lastSequence: bucket.lastSequence,
+        muted: bucket.muted,
+      });
+    if (bucket.muted) return false;
+    out.push(merge(bucket, bucket.timeframe, true));
+    return true;
+  };
+
+  /** A new wide bucket: muted when an earlier run wrote it; earlier written starts are past reach. */
+  const opened = (key: string, start: number, timeframe: string, sequence: number): WideBucket => {
+    const starts = written.get(key);
+    let muted = false;
+    if (starts) {
+      muted = starts.delete(start);
+      for (const earlier of starts) if (earlier < start) starts.delete(earlier);
+      if (starts.size === 0) written.delete(key);
+    }
+    const bucket = {
+      start,
+      timeframe,
+      parts: new Map(),
+      firstSequence: sequence,
+      lastSequence: sequence,
+      muted,
+    };
+    open.set(key, bucket);
+    return bucket;
+  };
 
   const merge = (bucket: WideBucket, timeframe: string, isFinal: boolean): CryptoOHLCV => {
     const parts = [...bucket.parts.values()].sort(
@@ -109,22 +188,15 @@ function createResampler(config: ResampleConfig) {
           let bucket = open.get(key);
           // The series' candles come in order: a candle of a later bucket ends the open one.
           if (bucket && bucket.start !== start) {
-            out.push(merge(bucket, timeframe, true));
-            oldest = Math.min(oldest, bucket.firstSequence);
-            open.delete(key);
+            if (close(key, bucket, out)) oldest = Math.min(oldest, bucket.firstSequence);
             bucket = undefined;
           }
           if (!candle.isFinal && !config.includeOpen) continue;
-          if (!bucket) {
-            bucket = { start, timeframe, parts: new Map(), firstSequence: sequence };
-            open.set(key, bucket);
-          }
+          bucket ??= opened(key, start, timeframe, sequence);
           bucket.parts.set(time, candle);
-          if (end >= start + width && candle.isFinal) {
-            out.push(merge(bucket, timeframe, true));
+          bucket.lastSequence = sequence;
+          if (end >= start + width && candle.isFinal && close(key, bucket, out))
             oldest = Math.min(oldest, bucket.firstSequence);
-            open.delete(key);
-          }
         }
       }
       const batches: RecordBatch[] = [];
@@ -140,8 +212,7 @@ function createResampler(config: ResampleConfig) {
 
     flush(): ProcessorOutput {
       const out: CryptoOHLCV[] = [];
-      for (const bucket of open.values()) out.push(merge(bucket, bucket.timeframe, true));
-      open.clear();
+      for (const [key, bucket] of [...open]) close(key, bucket, out);
       return { batches: out.length > 0 ? [{ kind: "ohlcv", records: out }] : [] };
     },
 
@@ -150,6 +221,35 @@ function createResampler(config: ResampleConfig) {
       for (const bucket of open.values())
         if (oldest === undefined || bucket.firstSequence < oldest) oldest = bucket.firstSequence;
       return oldest;
+    },
+
+    /**
+     * The wide buckets a restart must not build again from what it reads again: written
+     * (handed on from batches up to `sequence`, or by an earlier run) and fed by a batch after
+     * `since`, from which on a restart may read (see the candles processor's `snapshot`).
+     */
+    snapshot(sequence: number, since: number): ResampleState {
+      recent = recent.filter((bucket) => bucket.lastSequence > since);
+      const state: ResampleState = { version: 1, written: [] };
+      for (const bucket of recent)
+        if (bucket.muted || bucket.firstSequence <= sequence) state.written.push([bucket.key, bucket.start]);
+      for (const [key, bucket] of open) if (bucket.muted) state.written.push([key, bucket.start]);
+      for (const [key, starts] of written) for (const start of starts) state.written.push([key, start]);
+      return state;
+    },
+
+    /** The state saved with the checkpoint this run resumes from (see `snapshot`). */
+    restore(state: unknown): void {
+      persisting = true;
+      if (!isResampleState(state)) return;
+      for (const [key, start] of state.written) {
+        let starts = written.get(key);
+        if (!starts) {
+          starts = new Set();
+          written.set(key, starts);
+        }
+        starts.add(start);
+      }
     },
   };
 }

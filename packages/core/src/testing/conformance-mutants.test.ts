@@ -114,6 +114,17 @@ describe("the conformance suite against adapters with known bugs", () => {
     expect(message).toContain("flush() handed on records");
   });
 
+  it("fails a processor that does not take back the state it saved, in the restart check only", () => {
+    expect(failedChecks("forgetful-restoring-processor.conformance.ts")).toEqual([
+      "resumes after a restart from its last checkpoint as if it had not stopped, on trade input",
+      "resumes after a restart from its last checkpoint as if it had not stopped, on price input",
+    ]);
+    const message = resultsOf("forgetful-restoring-processor.conformance.ts")
+      .flatMap((result) => result.failureMessages)
+      .join("\n");
+    expect(message).toMatch(/stopped after batch \d+ of \d+/);
+  });
+
   it("fails a processor whose results depend on batch boundaries, in the batching check only", () => {
     expect(failedChecks("batch-bound-processor.conformance.ts")).toEqual([
       "gives the same results however its trade input is batched",

@@ -95,16 +95,58 @@ function timeOf(kind: RecordKind, record: MarketRecord): number {
 }
 
 /** The last record handed on per primary key (a revision replaces what came before it). */
-function lastPerKey(outputs: readonly RecordBatch[]): Map<string, unknown> {
-  const last = new Map<string, unknown>();
+function lastPerKey(
+  outputs: readonly RecordBatch[],
+  into = new Map<string, unknown>(),
+): Map<string, unknown> {
   for (const batch of outputs) {
     const fields = RECORD_KIND_DEFINITIONS[batch.kind].primaryKey;
     for (const record of batch.records) {
       const value = record as unknown as Record<string, unknown>;
-      last.set(`${batch.kind}|${fields.map((field) => String(value[field])).join("|")}`, record);
+      into.set(`${batch.kind}|${fields.map((field) => String(value[field])).join("|")}`, record);
     }
   }
-  return last;
+  return into;
+}
+
+/** A target's rows by key, in key order, to compare. */
+const rowsOf = (table: Map<string, unknown>) => [...table].sort(([a], [b]) => a.localeCompare(b));
+
+/** Feeds batches numbered from 1 in this run (and flushes, when the run's input ends). */
+async function feed(
+  handlers: ProcessorHandlers,
+  kind: RecordKind,
+  batches: readonly (readonly MarketRecord[])[],
+  ends: boolean,
+): Promise<RecordBatch[]> {
+  const outputs: RecordBatch[] = [];
+  for (const [index, records] of batches.entries())
+    outputs.push(...((await handlers.process({ kind, records }, index + 1)).batches ?? []));
+  if (ends && handlers.flush) outputs.push(...((await handlers.flush()).batches ?? []));
+  return outputs;
+}
+
+/**
+ * What a run stopped after `stopAfter` batches and a second run resumed from the last
+ * checkpoint the runtime could commit write together, as a target keeps rows by key. The
+ * checkpoint is of the batch before the oldest one still held (as the runtime acknowledges),
+ * and its state is what `snapshot` said then, through JSON as a state store keeps it.
+ */
+async function writtenAcrossRestart(
+  create: () => Promise<ProcessorHandlers>,
+  kind: RecordKind,
+  batches: readonly (readonly MarketRecord[])[],
+  stopAfter: number,
+): Promise<Map<string, unknown>> {
+  const first = await create();
+  first.restore?.(undefined);
+  const table = lastPerKey(await feed(first, kind, batches.slice(0, stopAfter), false));
+  const held = first.retainedFrom?.();
+  const checkpoint = held === undefined ? stopAfter : held - 1;
+  const saved = JSON.parse(JSON.stringify(first.snapshot?.(checkpoint, 0) ?? null)) as unknown;
+  const second = await create();
+  second.restore?.(saved ?? undefined);
+  return lastPerKey(await feed(second, kind, batches.slice(checkpoint), true), table);
 }
 
 /**
@@ -158,6 +200,27 @@ export function testProcessor(options: TestProcessorOptions): void {
       it(`says which ${kind} input it holds, and holds nothing after a flush`, async () => {
         const log = await runThrough(await create(), kind, await inputOf(kind), [1, 4, 9]);
         expect(log.violations, log.violations.join("; ")).toEqual([]);
+      });
+
+      it(`resumes after a restart from its last checkpoint as if it had not stopped, on ${kind} input`, async () => {
+        const handlers = await create();
+        // Keeping state with checkpoints takes both halves: saving it, and taking it back.
+        expect(typeof handlers.restore, "snapshot() and restore() come together").toBe(
+          typeof handlers.snapshot,
+        );
+        // A processor that holds nothing rebuilds nothing after a restart.
+        if (!handlers.snapshot && !handlers.retainedFrom) return;
+        const input = await inputOf(kind);
+        const batches: MarketRecord[][] = [];
+        for (let start = 0; start < input.length; start += 7) batches.push(input.slice(start, start + 7));
+        handlers.restore?.(undefined);
+        const uninterrupted = rowsOf(lastPerKey(await feed(handlers, kind, batches, true)));
+        expect(uninterrupted.length, "the input gives outputs to compare").toBeGreaterThan(0);
+        for (let stopAfter = 1; stopAfter < batches.length; stopAfter++)
+          expect(
+            rowsOf(await writtenAcrossRestart(create, kind, batches, stopAfter)),
+            `stopped after batch ${stopAfter} of ${batches.length}`,
+          ).toEqual(uninterrupted);
       });
 
       it(`gives the same results however its ${kind} input is batched`, async () => {

@@ -3,6 +3,7 @@ import { defineProcessor } from "../../adapters/define";
 import type { RecordBatch } from "../../adapters/processor-types";
 import { ADAPTER_CONTRACT_VERSION } from "../../adapters/types";
 import type { MarketRecord } from "../../dsl/kinds";
+import { candlesProcessor, createCandleBuilder } from "../../processors/candles";
 
 const base = {
   contractVersion: ADAPTER_CONTRACT_VERSION,
@@ -62,4 +63,20 @@ export const batchBoundProcessor = defineProcessor({
       dropped: Math.max(batch.records.length - 1, 0),
     }),
   }),
+});
+
+/** The candles processor with a restore that forgets what was saved: a replay's tail candles overwrite whole ones. */
+export const forgetfulRestoringProcessor = defineProcessor({
+  ...candlesProcessor,
+  name: "forgetful-restoring",
+  create: (config) => {
+    const candles = createCandleBuilder(config);
+    return {
+      process: (batch: RecordBatch, sequence: number) => candles.process(batch, sequence),
+      flush: () => candles.flush(),
+      retainedFrom: () => candles.retainedFrom(),
+      snapshot: (sequence: number, since: number) => candles.snapshot(sequence, since),
+      restore: () => candles.restore(undefined),
+    };
+  },
 });
