@@ -138,6 +138,7 @@ class TapState implements Tap {
         break;
       }
       this.tokens--;
+      // `record` last: `qicore tap` cuts it out of the encoded event instead of parsing it.
       this.buffer.push({ stage, adapter, kind, record });
     }
     if (this.buffer.length > 0 && !this.scheduled) {

@@ -158,6 +158,21 @@ describe("qicore tap", () => {
         });
       }
       expect(result.stderr).toMatch(/qicore tap: 12 records, \d+ skipped by sampling .*; limit reached/);
+      // Without --meta each line is the record alone, compact JSON, as a target wrote it.
+      const plain = await run(
+        process.execPath,
+        qicore(["tap", server.url, "--target", "mem", "--limit", "20"]),
+      );
+      expect(plain.code, plain.stderr).toBe(0);
+      const records = plain.stdout.trim().split("\n");
+      expect(records).toHaveLength(20);
+      for (const text of records) {
+        const record = JSON.parse(text) as { coinId: string; usdPrice: string; stage?: string };
+        expect(JSON.stringify(record)).toBe(text);
+        expect(["bitcoin", "ethereum"]).toContain(record.coinId);
+        expect(record.usdPrice).toMatch(/^\d+(\.\d+)?$/);
+        expect(record.stage).toBeUndefined();
+      }
       const refused = await run(process.execPath, qicore(["tap", server.url, "--target", "nope"]));
       expect(refused.code).toBe(2);
       expect(refused.stderr).toContain('the pipeline has no target "nope"; its targets: mem');
