@@ -1,7 +1,7 @@
 /**
  * `pnpm bench processors`: trades through the `candles` processor (1m, 5m and 1h candles of
  * 1,000 instruments) beside the same trades through the runtime with no processor, in the same
- * run, alternating, three rounds each; the medians are compared. Peak RSS shows the candle
+ * run, alternating, five rounds each; the medians are compared. Peak RSS shows the candle
  * state stays per open bucket.
  */
 import { z } from "zod";
@@ -23,7 +23,8 @@ const WIDTHS = [
   ["5m", 300],
   ["1h", 3600],
 ] as const;
-const ROUNDS = 3;
+// Five, not three: on a shared machine one slow round of either side must not decide the ratio.
+const ROUNDS = 5;
 const START = Date.UTC(2026, 0, 1);
 
 const instruments = Array.from({ length: INSTRUMENTS }, (_, index) => ({
