@@ -5,7 +5,7 @@ import { replyJson } from "./replies";
  * The dashboard's Server-Sent Events (`GET /api/events`): one status event a second to every
  * open page. Bounded three ways, since each stream holds a socket for as long as the client
  * likes: at most `maxStreams` at once (more get 503 with the reason and a Retry-After), one
- * status computed per interval whoever many listen, and nothing queued for a client that does
+ * status computed per interval however many listen, and nothing queued for a client that does
  * not read (a status is superseded by the next one, so it is dropped, not buffered).
  */
 export class EventStreams {
@@ -47,6 +47,8 @@ export class EventStreams {
     });
     // A new page gets the current status at once rather than up to an interval later.
     const first = this.latest ?? (await this.compute());
+    // The client may have gone while the status was computed: then nothing is left to tick for.
+    if (!this.streams.has(response)) return;
     if (first !== undefined) this.send(response, first);
     this.timer ??= setInterval(() => void this.tick(), intervalMs);
   }
