@@ -21,8 +21,9 @@ import { createTimescaleTarget, timescaleTarget } from "./target";
 
 /**
  * Several writes in flight per target (writeConcurrency), on a real TimescaleDB: the runtime
- * splits each batch by primary key between them, so a key's revisions land in read order,
- * and a source's checkpoint is acknowledged only once every write of its batch has landed.
+ * never runs two writes sharing a primary key at once, so a key's revisions land in read
+ * order, and a source's checkpoint is acknowledged only once every write of its batch, and of
+ * the batches before it, has landed.
  */
 
 interface Script {
@@ -52,12 +53,19 @@ const scriptedSource = defineSource({
   },
 });
 
+interface Counts {
+  inFlight: number;
+  most: number;
+  writes: number;
+  finished: number;
+}
+
 /**
  * The timescale target, counting how many of its writes run at the same time; a write with a
- * record that `slow` picks waits 500 ms first (one lane falls behind the others).
+ * record that `slow` picks waits first, until 40 other writes have finished or 3 s have passed.
  */
 function countingTarget(
-  counts: { inFlight: number; most: number; writes: number },
+  counts: Counts,
   slow: (record: CryptoPrice) => boolean = () => false,
 ): TargetDefinition {
   return defineTarget({
@@ -73,10 +81,11 @@ function countingTarget(
           counts.most = Math.max(counts.most, counts.inFlight);
           try {
             if ((records as readonly CryptoPrice[]).some(slow))
-              await new Promise((resolve) => setTimeout(resolve, 500));
+              await until(() => counts.finished >= 40, 3000).catch(() => undefined);
             return await handlers.write(kind, records);
           } finally {
             counts.inFlight--;
+            counts.finished++;
           }
         },
       };
@@ -114,7 +123,7 @@ describe("several writes in flight to TimescaleDB", () => {
     slow?: (record: CryptoPrice) => boolean,
   ) => {
     scripts.set(name, script);
-    const counts = { inFlight: 0, most: 0, writes: 0 };
+    const counts: Counts = { inFlight: 0, most: 0, writes: 0, finished: 0 };
     const loaded = await Pipeline.fromConfig(
       {
         name,
@@ -142,7 +151,7 @@ describe("several writes in flight to TimescaleDB", () => {
 
   it("keeps each key's revisions in read order with three writes in flight (last write wins)", async () => {
     // 12 revisions of the same 601 keys, one source batch each, written 150 records at a time;
-    // the writes with the first key's first revision are held back, so its lane falls behind.
+    // the write with the first key's first revision is held back, so later ones overtake it.
     const revisions = 12;
     const batches = Array.from({ length: revisions }, (_, revision) => ({
       kind: "price" as const,
@@ -159,7 +168,10 @@ describe("several writes in flight to TimescaleDB", () => {
       script,
       "lanes_order",
       { maxRecords: 150, maxWait: "1ms" },
-      (price) => price.attribution === "revision 0" && price.instrument === first.instrument,
+      (price) =>
+        price.attribution === "revision 0" &&
+        price.instrument === first.instrument &&
+        price.lastUpdated === first.lastUpdated,
     );
     await until(() =>
       script.commits.some((checkpoint) => (checkpoint as { next: number }).next === revisions),
@@ -190,12 +202,13 @@ describe("several writes in flight to TimescaleDB", () => {
     expect(commits.at(-1)).toBe(revisions);
   }, 120_000);
 
-  it("acknowledges a checkpoint only after every lane's part of its batch has landed", async () => {
+  it("acknowledges a checkpoint only after every write of its batch, and of the batches before it, has landed", async () => {
     const schema = "lanes_ack";
-    const records = priceRecords(300, { coins: 30 });
+    // Source batch 1 (300 records) goes out as two writes of 150; the first holds a key whose
+    // row another session has locked, so that write waits while the second, and the write of
+    // source batch 2, land.
+    const records = priceRecords(450, { coins: 30 });
     const held = records[0] as CryptoPrice;
-    // The held key exists, and another session holds its row lock: the lane with that key
-    // waits on it while the other lanes write their parts.
     const seeding = createTimescaleTarget({ connectionString: database.url, schema });
     await seeding.write("price", [{ ...held, usdPrice: "1.5" }]);
     await seeding.disconnect();
@@ -207,25 +220,27 @@ describe("several writes in flight to TimescaleDB", () => {
         `SELECT 1 FROM ${schema}.crypto_prices WHERE instrument = $1 AND last_updated = $2 FOR UPDATE`,
         [held.instrument, held.lastUpdated],
       );
-      const script: Script = { batches: [{ kind: "price", records, checkpoint: { next: 1 } }], commits: [] };
-      const { pipeline, counts } = await start("ack", script, schema, { maxRecords: 300, maxWait: "1ms" });
+      const script: Script = {
+        batches: [
+          { kind: "price", records: records.slice(0, 300), checkpoint: { next: 1 } },
+          { kind: "price", records: records.slice(300), checkpoint: { next: 2 } },
+        ],
+        commits: [],
+      };
+      const { pipeline, counts } = await start("ack", script, schema, { maxRecords: 150, maxWait: "1ms" });
       const count = async () =>
         Number(
           (await client.query(`SELECT count(*)::int AS n FROM ${schema}.crypto_prices`)).rows[0]?.n ?? 0,
         );
-      // The other lanes land (more rows than the seeded one), the held lane cannot.
-      await until(async () => (await count()) > 1);
-      await until(() => counts.inFlight === 1);
-      const landed = await count();
-      expect(landed).toBeGreaterThan(1);
-      expect(landed).toBeLessThan(300);
+      // The seeded row, the second half of batch 1 and all of batch 2: the held write alone waits.
+      await until(async () => (await count()) === 1 + 150 + 150);
+      expect(counts.inFlight).toBe(1);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(script.commits).toEqual([]);
 
       await locker.query("ROLLBACK");
-      await until(() => script.commits.length > 0);
-      expect(script.commits).toEqual([{ next: 1 }]);
-      expect(await count()).toBe(300);
+      await until(() => script.commits.some((checkpoint) => (checkpoint as { next: number }).next === 2));
+      expect(await count()).toBe(450);
       const summary = await pipeline.stop();
       expect(summary.error).toBeUndefined();
     } finally {

@@ -1,12 +1,13 @@
 import type { DeadLetter } from "../adapters/types";
 import type { MarketRecord, RecordKind } from "../dsl/kinds";
+import { toQiError } from "../errors/qi-error";
 import type { BatchTicket } from "./ack-tracker";
 import { type DeadLetterSink, deadLetterFailure, deadLetterFor } from "./dead-letters";
-import { splitByKey } from "./key-lanes";
 import type { PipelineMetrics } from "./metrics";
 import type { RunControl } from "./run-control";
 import { tapRecords } from "./tap";
 import type { Target } from "./target";
+import { WriteScheduler } from "./write-scheduler";
 
 export interface BatchPolicy {
   maxRecords: number;
@@ -31,16 +32,18 @@ interface KindBuffer {
  * Feeds one target: gathers records per kind into batches of up to `maxRecords`,
  * waiting at most `maxWaitMs` for a batch to fill. A target that takes one write at a
  * time gets one batch at a time, in read order. One that takes several
- * (`target.writeConcurrency`) gets each batch split by primary key into that many lanes,
- * each lane writing its parts one at a time: a key's writes stay in read order, and the
- * database works on one lane while the others are sent or encoded. Records the target
- * refuses, or that still fail after the retries, go to the dead-letter sink; a batch's
- * ticket is settled only after every lane's part of it is written or dead-lettered.
+ * (`target.writeConcurrency`) gets up to that many batches at once, never two sharing a
+ * primary key (see WriteScheduler), so a key's writes stay in read order while the database
+ * works on one batch and the next is encoded and sent. Records the target refuses, or that
+ * still fail after the retries, go to the dead-letter sink; a batch's ticket is settled only
+ * after its records are written or dead-lettered, and the source acknowledges in read order.
  */
 export class TargetWorker {
   private readonly buffers = new Map<RecordKind, KindBuffer>();
-  /** The tail of each lane's writes. */
-  private readonly lanes: Promise<void>[];
+  /** The tail of the writes, one at a time (a target that takes one write at once). */
+  private writing: Promise<void> = Promise.resolve();
+  /** A target that takes several writes at once gets them through this. */
+  private readonly scheduler: WriteScheduler | undefined;
 
   constructor(
     readonly target: Target,
@@ -49,7 +52,10 @@ export class TargetWorker {
     private readonly metrics: PipelineMetrics,
     private readonly run: RunControl,
   ) {
-    this.lanes = Array.from({ length: target.writeConcurrency }, () => Promise.resolve());
+    if (target.writeConcurrency > 1)
+      this.scheduler = new WriteScheduler(target.writeConcurrency, (thrown) =>
+        run.fail(toQiError(thrown, { message: `target "${target.id}": a write failed unexpectedly` })),
+      );
   }
 
   /** Records whose writes were given up by a stop that would not wait any longer (not acknowledged). */
@@ -80,7 +86,8 @@ export class TargetWorker {
   /** Writes everything buffered now and resolves when all writes have finished. */
   async drain(): Promise<void> {
     for (const [kind, buffer] of this.buffers) this.flushKind(kind, buffer, true);
-    await Promise.all(this.lanes);
+    await this.writing;
+    await this.scheduler?.idle();
   }
 
   private flushKind(kind: RecordKind, buffer: KindBuffer, includePartial: boolean): void {
@@ -119,44 +126,20 @@ export class TargetWorker {
     return taken;
   }
 
-  /** Queues a batch on the lanes; its segments settle once every part of it is written. */
+  /** Queues a batch; its segments settle once it is written. */
   private schedule(kind: RecordKind, segments: Segment[]): void {
-    const settle = () => {
-      for (const segment of segments) segment.ticket.settle();
+    const write = async () => {
+      if (await this.writeBatch(kind, segments)) for (const segment of segments) segment.ticket.settle();
     };
-    if (this.lanes.length === 1) {
-      this.lanes[0] = (this.lanes[0] as Promise<void>).then(async () => {
-        if (await this.writePart(kind, segments)) settle();
-      });
+    if (this.scheduler) {
+      this.scheduler.schedule(kind, recordsOf(segments), write);
       return;
     }
-    const parts = this.splitSegments(kind, segments);
-    let waiting = parts.filter((part) => part.length > 0).length;
-    let failed = false;
-    parts.forEach((part, lane) => {
-      if (part.length === 0) return;
-      this.lanes[lane] = (this.lanes[lane] as Promise<void>).then(async () => {
-        // A part not written leaves the whole batch unacknowledged, whatever the other lanes did.
-        if (!(await this.writePart(kind, part))) failed = true;
-        if (--waiting === 0 && !failed) settle();
-      });
-    });
-    if (waiting === 0) settle();
+    this.writing = this.writing.then(write);
   }
 
-  /** Each lane's share of a batch, as segments of the same sources and tickets. */
-  private splitSegments(kind: RecordKind, segments: readonly Segment[]): Segment[][] {
-    const parts: Segment[][] = this.lanes.map(() => []);
-    for (const segment of segments) {
-      splitByKey(kind, segment.records, this.lanes.length).forEach((records, lane) => {
-        if (records.length > 0) (parts[lane] as Segment[]).push({ ...segment, records });
-      });
-    }
-    return parts;
-  }
-
-  /** Writes records of one or more segments; true when every record is written or dead-lettered. */
-  private async writePart(kind: RecordKind, segments: Segment[]): Promise<boolean> {
+  /** Writes a batch; true when every record of it is written or dead-lettered. */
+  private async writeBatch(kind: RecordKind, segments: Segment[]): Promise<boolean> {
     // The pipeline is failing, or a stop gave up waiting: leave tickets open so nothing more
     // is acknowledged; those records are read again on the next run.
     if (this.run.failure) return false;
@@ -164,10 +147,7 @@ export class TargetWorker {
       this.abandonedRecords += segments.reduce((total, segment) => total + segment.records.length, 0);
       return false;
     }
-    const records =
-      segments.length === 1
-        ? (segments[0] as Segment).records
-        : segments.flatMap((segment) => segment.records);
+    const records = recordsOf(segments);
     const result = await this.target.write(kind, records, this.run.writing);
     if (!result.ok && result.error.code === "CANCELLED") {
       this.abandonedRecords += records.length;
@@ -224,6 +204,12 @@ export class TargetWorker {
     }
     return true;
   }
+}
+
+function recordsOf(segments: readonly Segment[]): readonly MarketRecord[] {
+  return segments.length === 1
+    ? (segments[0] as Segment).records
+    : segments.flatMap((segment) => segment.records);
 }
 
 function segmentAt(segments: readonly Segment[], index: number): Segment | undefined {
