@@ -8,14 +8,15 @@
  */
 import { createServer } from "node:http";
 import { WebSocketServer } from "ws";
+import { frameText, TradeBlocks } from "./trade-frames.mjs";
 
 const rateIndex = process.argv.indexOf("--rate");
 const rate = rateIndex > 0 ? Number(process.argv[rateIndex + 1]) : 0;
 const START = Date.UTC(2026, 0, 1);
 const HIGH_WATER = 4 * 1024 * 1024;
 
-const frame = (id, time) =>
-  `{"stream":"btcusdt@trade","data":{"e":"trade","E":${time},"s":"BTCUSDT","t":${id},"p":"${60000 + (id % 1000)}.${String(id % 100).padStart(2, "0")}000000","q":"0.00${String(id % 1000).padStart(3, "0")}000","T":${time},"m":${id % 2 === 0},"M":true}}`;
+const blocks = new TradeBlocks();
+const timeOf = (id) => START + id;
 
 const http = createServer((_request, response) => {
   response.writeHead(200, { "content-type": "application/json" });
@@ -43,36 +44,17 @@ wss.on("connection", (socket) => {
     const timer = setInterval(() => {
       if (!open) return clearInterval(timer);
       const due = Math.floor(((Date.now() - started) / 1000) * rate);
-      while (id < due) socket.send(frame(++id, Date.now()));
+      while (id < due) socket.send(frameText(++id, Date.now()));
     }, 1);
     return;
   }
-  // Frames are written to the TCP socket in bursts of 512, framed here (a server frame is a
-  // 2- or 4-byte header and the text, unmasked): the server must not be what is measured.
+  // Blocks of 512 frames, prebuilt and framed here, written straight to the TCP socket: the
+  // server must not be what is measured (trade-frames.mjs).
   const raw = socket._socket;
   const pump = () => {
     while (open && raw.writableLength < HIGH_WATER) {
-      const texts = [];
-      let size = 0;
-      for (let burst = 0; burst < 512; burst++) {
-        id++;
-        const text = frame(id, START + id);
-        texts.push(text);
-        size += text.length + (text.length < 126 ? 2 : 4);
-      }
-      const buffer = Buffer.allocUnsafe(size);
-      let offset = 0;
-      for (const text of texts) {
-        buffer[offset++] = 0x81;
-        if (text.length < 126) buffer[offset++] = text.length;
-        else {
-          buffer[offset++] = 126;
-          buffer.writeUInt16BE(text.length, offset);
-          offset += 2;
-        }
-        offset += buffer.write(text, offset, "latin1");
-      }
-      raw.write(buffer);
+      raw.write(blocks.block(id + 1, timeOf));
+      id += blocks.framesPerBlock;
     }
     if (open) raw.once("drain", pump);
   };

@@ -136,11 +136,14 @@ export class ExchangeConnection {
         this.options.onOpen?.(epoch);
         void this.subscribe(socket);
       });
+      const stamp = this.options.now;
       socket.on("message", (data, isBinary) => {
-        touch();
+        // One clock read per frame: the activity time and, unless a test clock stamps it, the receive time.
+        const now = Date.now();
+        lastActivity = now;
         received = true;
         if (isBinary) return;
-        this.options.onFrame(data.toString(), this.options.now?.() ?? Date.now(), epoch);
+        this.options.onFrame(data.toString(), stamp ? stamp() : now, epoch);
       });
       socket.on("ping", touch);
       socket.on("pong", touch);

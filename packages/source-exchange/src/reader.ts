@@ -10,7 +10,7 @@ import type {
   SourceBatch,
 } from "@qicore/core/adapter";
 import { readCheckpoint } from "./checkpoint";
-import type { Clock } from "./clock";
+import { type Clock, systemClock } from "./clock";
 import type { ExchangeConfig } from "./config";
 import { ExchangeConnection } from "./connection";
 import { timeframeMs } from "./duration";
@@ -171,7 +171,8 @@ export class ExchangeReader {
             maxDelayMs: this.config.reconnect.maxDelay,
           },
           logger: this.context.logger,
-          now: () => this.clock.now(),
+          // The system clock's time is the socket's own clock read.
+          ...(this.clock === systemClock ? {} : { now: () => this.clock.now() }),
           onFrame: (text, receivedAt, epoch) =>
             queue.push({ type: "frame", text, receivedAt, connection: index, epoch }),
           onOpen: (epoch) => queue.push({ type: "open", connection: index, epoch }),
@@ -237,10 +238,11 @@ export class ExchangeReader {
       );
       return;
     }
-    const seen = heartbeats.get(item.connection);
-    const fresh = !seen || seen.epoch !== item.epoch;
-    const state = fresh ? { epoch: item.epoch } : seen;
-    heartbeats.set(item.connection, state);
+    let state = heartbeats.get(item.connection);
+    if (!state || state.epoch !== item.epoch) {
+      state = { epoch: item.epoch };
+      heartbeats.set(item.connection, state);
+    }
     if (decoded.sequence !== undefined) {
       if (state.sequence !== undefined && decoded.sequence !== state.sequence + 1) book.markSuspect();
       state.sequence = decoded.sequence;

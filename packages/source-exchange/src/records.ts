@@ -1,5 +1,6 @@
 import type { CryptoOHLCV, CryptoQuote, CryptoTrade } from "@qicore/core/adapter";
 import type { Instrument } from "./instruments";
+import { IsoTimes } from "./iso-times";
 
 /** Who the records are from, as they say in `source` and `attribution`. */
 export interface Provenance {
@@ -11,31 +12,21 @@ export interface Provenance {
 /**
  * Builds records in the core's canonical form (fields in the schema's order, decimals as
  * the exchange's strings, ISO-8601 UTC times with milliseconds), so the runtime's validation
- * takes its fast path. Times are cached per millisecond: a burst of trades shares a few.
+ * takes its fast path. Times are printed once per millisecond (iso-times.ts).
  */
 export class RecordFactory {
-  private isoMs = Number.NaN;
-  private iso = "";
-  private receivedMs = Number.NaN;
-  private receivedIso = "";
+  private readonly times = new IsoTimes();
+  /** Receive times apart from trade times: each stays the same across a burst. */
+  private readonly receivedTimes = new IsoTimes();
 
   constructor(private readonly provenance: Provenance) {}
 
   isoTime(ms: number): string {
-    if (ms !== this.isoMs) {
-      this.isoMs = ms;
-      this.iso = new Date(ms).toISOString();
-    }
-    return this.iso;
+    return this.times.format(ms);
   }
 
-  /** Frames of one burst arrive in the same millisecond: their receive time is one string. */
   private receivedTime(ms: number): string {
-    if (ms !== this.receivedMs) {
-      this.receivedMs = ms;
-      this.receivedIso = new Date(ms).toISOString();
-    }
-    return this.receivedIso;
+    return this.receivedTimes.format(ms);
   }
 
   trade(

@@ -24,6 +24,11 @@ export interface ExchangeSourceOptions {
   fetch?: typeof fetch;
   /** Called with each reader created, to read its counters (benchmarks, tests). */
   onReader?: (reader: ExchangeReader) => void;
+  /**
+   * False: every Binance frame goes through JSON.parse, none through the trade scanner
+   * (binance-trade-scan.ts). Tests run both ways to show they give the same records and errors.
+   */
+  scanTrades?: boolean;
 }
 
 const ATTRIBUTION = {
@@ -32,13 +37,14 @@ const ATTRIBUTION = {
   kraken: "Data from Kraken",
 };
 
-function protocolFor(config: ExchangeConfig, clock: Clock): ExchangeProtocol {
+function protocolFor(config: ExchangeConfig, clock: Clock, scanTrades: boolean): ExchangeProtocol {
   const factory = new RecordFactory({
     exchangeId: config.exchange,
     source: config.exchange,
     attribution: ATTRIBUTION[config.exchange],
   });
-  if (config.exchange === "binance") return new BinanceProtocol(factory, clock, config.binanceTrades);
+  if (config.exchange === "binance")
+    return new BinanceProtocol(factory, clock, config.binanceTrades, scanTrades);
   if (config.exchange === "coinbase") return new CoinbaseProtocol(factory, clock);
   return new KrakenProtocol(factory, clock);
 }
@@ -85,7 +91,7 @@ function createHandlers(
   const problems = configProblems(config);
   if (problems.length > 0) throw configError(problems.join("; "), { source: context.id });
   const clock = options.clock ?? systemClock;
-  const protocol = protocolFor(config, clock);
+  const protocol = protocolFor(config, clock, options.scanTrades ?? true);
   const rest = new RestClient({
     exchange: config.exchange,
     baseUrl: config.restUrl ?? protocol.defaults.restUrl,

@@ -4,6 +4,7 @@ import { configError } from "../errors";
 import type { Instrument } from "../instruments";
 import type { RecordFactory } from "../records";
 import type { RestClient } from "../rest-client";
+import { BinanceTradeScanner } from "./binance-trade-scan";
 import {
   type ConnectionPlan,
   type DecodedFrame,
@@ -11,6 +12,7 @@ import {
   type MarketEvent,
   type Subscription,
   streamKey,
+  type TradeEvent,
   type TradePage,
   type TradeWatermark,
 } from "./protocol";
@@ -36,12 +38,18 @@ export class BinanceProtocol implements ExchangeProtocol {
   };
   readonly consecutiveTradeIds = true;
   private bySymbol = new Map<string, Instrument>();
+  private tradeKeys = new Map<string, string>();
+  private readonly scanner: BinanceTradeScanner | undefined;
 
+  /** `scanTrades: false` sends every frame through JSON.parse (tests compare the two ways). */
   constructor(
     private readonly factory: RecordFactory,
     private readonly clock: Clock,
     private readonly tradeStream: "trade" | "aggTrade",
-  ) {}
+    scanTrades = true,
+  ) {
+    this.scanner = scanTrades ? new BinanceTradeScanner() : undefined;
+  }
 
   async instruments(rest: RestClient, symbols: readonly string[]): Promise<Omit<Instrument, "coinId">[]> {
     const found = new Map<string, { symbol: string; baseAsset: string; quoteAsset: string }>();
@@ -68,6 +76,19 @@ export class BinanceProtocol implements ExchangeProtocol {
 
   use(instruments: readonly Instrument[]): void {
     this.bySymbol = new Map(instruments.map((instrument) => [instrument.symbol, instrument]));
+    this.tradeKeys = new Map(
+      instruments.map((instrument) => [
+        instrument.symbol,
+        streamKey({ channel: "trades", symbol: instrument.symbol }),
+      ]),
+    );
+  }
+
+  /** The trades stream's key, made once per instrument rather than once per trade. */
+  private tradeStreamKey(instrument: Instrument): string {
+    return (
+      this.tradeKeys.get(instrument.symbol) ?? streamKey({ channel: "trades", symbol: instrument.symbol })
+    );
   }
 
   streamName(subscription: Subscription): string {
@@ -104,6 +125,25 @@ export class BinanceProtocol implements ExchangeProtocol {
   }
 
   decode(frame: string, receivedAt: number): DecodedFrame {
+    const scanner = this.scanner;
+    if (scanner?.scan(frame)) {
+      const instrument = this.bySymbol.get(scanner.symbol);
+      if (!instrument) return { events: [] };
+      return {
+        events: [
+          this.tradeEvent(
+            instrument,
+            scanner.id,
+            scanner.idText,
+            scanner.price,
+            scanner.quantity,
+            scanner.buyerMaker,
+            scanner.time,
+            receivedAt,
+          ),
+        ],
+      };
+    }
     const message = JSON.parse(frame) as Record<string, unknown>;
     const data = message.data as Record<string, unknown> | undefined;
     if (data === undefined) {
@@ -130,25 +170,17 @@ export class BinanceProtocol implements ExchangeProtocol {
     const symbol = instrument.symbol;
     switch (data.e) {
       case "trade":
-      case "aggTrade": {
-        const id = (data.e === "trade" ? data.t : data.a) as number;
-        return {
-          type: "trade",
-          stream: streamKey({ channel: "trades", symbol }),
-          sequence: id,
-          time: data.T as number,
-          record: this.factory.trade(
-            instrument,
-            String(id),
-            data.p as string,
-            data.q as string,
-            // m: the buyer is the maker, so the taker sold.
-            data.m ? "sell" : "buy",
-            data.T as number,
-            receivedAt,
-          ),
-        };
-      }
+      case "aggTrade":
+        return this.tradeEvent(
+          instrument,
+          (data.e === "trade" ? data.t : data.a) as number,
+          undefined,
+          data.p as string,
+          data.q as string,
+          data.m,
+          data.T as number,
+          receivedAt,
+        );
       case "kline": {
         const k = data.k as Record<string, unknown>;
         const interval = k.i as string;
@@ -190,6 +222,36 @@ export class BinanceProtocol implements ExchangeProtocol {
       default:
         return undefined;
     }
+  }
+
+  /** A trade or aggTrade event, from a scanned frame or a parsed one alike. */
+  private tradeEvent(
+    instrument: Instrument,
+    id: number,
+    /** The id's digits as the frame has them, when they are what String(id) prints. */
+    idText: string | undefined,
+    price: string,
+    quantity: string,
+    buyerMaker: unknown,
+    time: number,
+    receivedAt: number,
+  ): TradeEvent {
+    return {
+      type: "trade",
+      stream: this.tradeStreamKey(instrument),
+      sequence: id,
+      time,
+      record: this.factory.trade(
+        instrument,
+        idText ?? String(id),
+        price,
+        quantity,
+        // m: the buyer is the maker, so the taker sold.
+        buyerMaker ? "sell" : "buy",
+        time,
+        receivedAt,
+      ),
+    };
   }
 
   async tradesAfter(rest: RestClient, instrument: Instrument, after: TradeWatermark): Promise<TradePage> {
