@@ -49,7 +49,9 @@ const MAX_SERIES_NAMES = 100_000;
 let seriesNameCount = 0;
 
 function seriesName(venue: unknown, instrument: string): string {
-  const venueKey = typeof venue === "string" && venue !== AGGREGATE_EXCHANGE ? venue : "";
+  // An aggregate price's series is named by its instrument alone: nothing to build or look up.
+  if (typeof venue !== "string" || venue === AGGREGATE_EXCHANGE) return instrument;
+  const venueKey = venue;
   let byInstrument = seriesNames.get(venueKey);
   if (byInstrument === undefined) {
     byInstrument = new Map();
@@ -62,7 +64,7 @@ function seriesName(venue: unknown, instrument: string): string {
       seriesNameCount = 0;
       return seriesName(venue, instrument);
     }
-    name = venueKey === "" ? instrument : `${venueKey}:${instrument}`;
+    name = `${venueKey}:${instrument}`;
     byInstrument.set(instrument, name);
     seriesNameCount++;
   }
@@ -73,10 +75,20 @@ function seriesName(venue: unknown, instrument: string): string {
 export function noteFreshness(metrics: PipelineMetrics, kind: RecordKind, records: readonly unknown[]): void {
   const timeField = TIME_FIELD_BY_KIND.get(kind);
   if (timeField === undefined) return;
+  // Records of one series often come in runs (a stream's batch): its name is found once a run.
+  let lastVenue: unknown;
+  let lastInstrument: unknown;
+  let lastName = "";
   for (const record of records as readonly Record<string, unknown>[]) {
     const instrument = record.instrument;
     const time = record[timeField];
-    if (typeof instrument === "string" && typeof time === "string")
-      metrics.noteNewest(seriesName(record.exchangeId, instrument), time);
+    if (typeof instrument !== "string" || typeof time !== "string") continue;
+    const venue = record.exchangeId;
+    if (instrument !== lastInstrument || venue !== lastVenue) {
+      lastName = seriesName(venue, instrument);
+      lastInstrument = instrument;
+      lastVenue = venue;
+    }
+    metrics.noteNewest(lastName, time);
   }
 }
