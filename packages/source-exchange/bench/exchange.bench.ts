@@ -1,29 +1,27 @@
 /**
  * Exchange source benchmarks, each against a Binance-shaped local server in a process of its
- * own (blast-server.mjs):
+ * own (blast-server.mjs), in rounds alternating with their baseline (medians reported, every
+ * round kept, with the load average: the machine is shared):
  *
  * - exchange: 10,000,000 trade frames sent as fast as the socket takes them, through the
  *   source (decode, normalise, gap checks) and the runtime (validation, batching) into a
  *   counting memory target, beside a bare `ws` client that only JSON.parses the same frames.
  *   RSS is sampled throughout: it must stay flat.
  * - exchange-latency: 5,000 trades a second for 20 seconds into TimescaleDB; latency is from
- *   the frame's arrival (the record's receivedAt) to the committed row. The baseline is the
- *   TimescaleDB write of the same batches alone.
+ *   the frame's arrival (the record's receivedAt) to the committed row, with each stage on
+ *   the way (latency-stages.ts). The baseline is the TimescaleDB write of the same batches alone.
+ *
+ * QICORE_BENCH_EXCHANGE_FRAMES and QICORE_BENCH_EXCHANGE_ROUNDS shorten a run while working on it.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import {
-  type CryptoTrade,
   createRegistry,
-  defineTarget,
-  type MarketRecord,
   MemoryStateStore,
   memoryStore,
   memoryTarget,
   Pipeline,
-  type RecordKind,
   silentLogger,
-  type TargetDefinition,
 } from "@qicore/core";
 import pg from "pg";
 import WebSocket from "ws";
@@ -31,8 +29,11 @@ import { type Benchmark, type BenchResult, peakRssMb, progress, result } from ".
 // The same module the target-timescale benchmark loads: the runner imports every benchmark file into one process.
 import { timescaleTarget } from "../../target-timescale/src/index";
 import { createExchangeSource } from "../src/source";
+import { Stages, stampedSource, stampedTarget, summarise } from "./latency-stages";
+import { loadAverage, median, percentile, spread } from "./rounds";
 
-const MESSAGES = 10_000_000;
+const MESSAGES = Number(process.env.QICORE_BENCH_EXCHANGE_FRAMES ?? 10_000_000);
+const ROUNDS = Number(process.env.QICORE_BENCH_EXCHANGE_ROUNDS ?? 3);
 const RATE = 5_000;
 const LATENCY_SECONDS = 20;
 const WARM_UP_SECONDS = 3;
@@ -118,66 +119,65 @@ async function sourceRun(port: number): Promise<{ rate: number; rss: number[] }>
   return { rate: written.recordsWritten / seconds, rss };
 }
 
+/** One round of either client, against a fresh server (neither inherits the other's unsent frames). */
+async function throughputRound(client: "bare" | "source"): Promise<{ rate: number; rss: number[] }> {
+  const server = await startServer();
+  try {
+    if (client === "bare") return { rate: await bareClient(server.port), rss: [] };
+    return await sourceRun(server.port);
+  } finally {
+    server.child.kill();
+  }
+}
+
 const throughput: Benchmark = {
   name: "exchange",
-  description: `${MESSAGES.toLocaleString("en")} Binance trade frames through the exchange source and the runtime vs a bare ws client that only JSON.parses them`,
+  description: `${MESSAGES.toLocaleString("en")} Binance trade frames through the exchange source and the runtime vs a bare ws client that only JSON.parses them, ${ROUNDS} rounds each, alternating`,
   async run(): Promise<BenchResult> {
-    // A fresh server for each client: neither inherits the other's unsent frames.
-    const bareServer = await startServer();
-    progress("bare ws client: JSON.parse only");
-    const bare = await bareClient(bareServer.port).finally(() => bareServer.child.kill());
-    progress(`bare ws client: ${Math.round(bare)} msg/s`);
-    const server = await startServer();
-    try {
-      progress("exchange source → runtime → counting target");
-      const { rate, rss } = await sourceRun(server.port);
-      const early = rss[Math.min(2, rss.length - 1)] ?? 0;
-      return result(
-        "exchange",
-        "trades/s",
-        rate,
-        { name: "bare ws client, JSON.parse only", value: bare },
-        {
-          messages: MESSAGES,
-          rssSamplesMiB: rss,
-          rssEarlyMiB: early,
-          rssLastMiB: rss.at(-1),
-          rssMaxMiB: Math.max(...rss),
-          peakRssMbWholeProcess: peakRssMb(),
-          settings:
-            "one connection, BTCUSDT@trade; source batchSize 5,000; runtime batch 5,000 / 5 ms; memory target keep: false",
-        },
+    const loadBefore = loadAverage();
+    const bare: number[] = [];
+    const source: number[] = [];
+    const rssPerRound: { early: number; last: number; max: number }[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      progress(`round ${round}: bare ws client, JSON.parse only`);
+      bare.push((await throughputRound("bare")).rate);
+      progress(
+        `round ${round}: bare ws client ${Math.round(bare.at(-1) as number)} msg/s; exchange source → runtime → counting target`,
       );
-    } finally {
-      server.child.kill();
+      const { rate, rss } = await throughputRound("source");
+      source.push(rate);
+      rssPerRound.push({
+        early: rss[Math.min(2, rss.length - 1)] ?? 0,
+        last: rss.at(-1) ?? 0,
+        max: Math.max(...rss),
+      });
+      progress(
+        `round ${round}: source ${Math.round(rate)} trades/s (load average ${loadAverage().join(" ")})`,
+      );
     }
+    return result(
+      "exchange",
+      "trades/s",
+      median(source),
+      { name: "bare ws client, JSON.parse only (median)", value: median(bare) },
+      {
+        messages: MESSAGES,
+        rounds: ROUNDS,
+        source: spread(source),
+        bare: spread(bare),
+        ratioPerRound: source.map(
+          (rate, index) => Math.round((rate / (bare[index] as number)) * 1000) / 1000,
+        ),
+        rssPerRoundMiB: rssPerRound,
+        peakRssMbWholeProcess: peakRssMb(),
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: loadAverage(),
+        settings:
+          "one connection, BTCUSDT@trade; source batchSize 5,000; runtime batch 5,000 / 5 ms; memory target keep: false; bare and source rounds alternate, each against a fresh blast server",
+      },
+    );
   },
 };
-
-/** The TimescaleDB target with trades among its kinds, timing each write. */
-function timedTimescale(commits: Map<string, number>, writes: number[]): TargetDefinition {
-  const kinds = [...new Set<RecordKind>([...timescaleTarget.capabilities.kinds, "trade"])];
-  return defineTarget({
-    ...timescaleTarget,
-    name: "timed-timescale",
-    capabilities: { ...timescaleTarget.capabilities, kinds },
-    async create(config, context) {
-      const handlers = await timescaleTarget.create(config, context);
-      return {
-        ...handlers,
-        write: async (kind: RecordKind, records: readonly MarketRecord[]) => {
-          const started = performance.now();
-          const outcome = await handlers.write(kind, records);
-          const now = Date.now();
-          writes.push(performance.now() - started);
-          for (const record of records as readonly CryptoTrade[])
-            commits.set(record.tradeId, now - Date.parse(record.receivedAt));
-          return outcome;
-        },
-      };
-    },
-  }) as TargetDefinition;
-}
 
 function services(): string {
   if (!process.env.QICORE_TEST_TIMESCALE_URL) {
@@ -191,80 +191,106 @@ function services(): string {
   return process.env.QICORE_TEST_TIMESCALE_URL as string;
 }
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-};
+/** One latency round: 5,000 trades a second for 20 s into a fresh schema, every stage stamped. */
+async function latencyRound(url: string) {
+  const schema = `bench_exchange_${Date.now().toString(36)}`;
+  const server = await startServer(["--rate", String(RATE)]);
+  const stages = new Stages();
+  const loaded = await Pipeline.fromConfig(
+    {
+      name: "exchange-latency",
+      sources: [
+        {
+          id: "binance",
+          type: "stamped-exchange",
+          config: {
+            exchange: "binance",
+            symbols: ["BTCUSDT"],
+            websocketUrl: `ws://127.0.0.1:${server.port}`,
+            restUrl: `http://127.0.0.1:${server.port}`,
+          },
+        },
+      ],
+      targets: [{ id: "db", type: "stamped-timescale", config: { connectionString: url, schema } }],
+      // 10 ms, not 2: a batch every 2 ms, split over the target's three write lanes, asked for
+      // more writes than a shared TimescaleDB answers, and batches queued behind writes
+      // (measured alternately, load average 6-9: p99 480 and 468 ms at 2 ms, 124 and 288 at 10).
+      delivery: { batch: { maxRecords: 500, maxWait: "10ms" } },
+    },
+    {
+      registry: createRegistry(
+        stampedSource(createExchangeSource(), stages),
+        stampedTarget(timescaleTarget, stages),
+      ),
+      logger: silentLogger,
+      stateStore: new MemoryStateStore(),
+    },
+  );
+  if (!loaded.ok) throw loaded.error;
+  const pipeline = loaded.value;
+  const started = await pipeline.start();
+  if (!started.ok) throw started.error;
+  await new Promise((resolve) => setTimeout(resolve, LATENCY_SECONDS * 1000));
+  server.child.kill();
+  await pipeline.destroy();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const rows = Number(
+    (await client.query(`SELECT count(*)::int AS n FROM "${schema}".crypto_trades`)).rows[0].n,
+  );
+  await client.query(`DROP SCHEMA "${schema}" CASCADE`);
+  await client.end();
+  if (rows !== stages.written.size)
+    throw new Error(`${stages.written.size} trades written but ${rows} rows stored`);
+  const summary = summarise(stages, RATE * WARM_UP_SECONDS);
+  const writeTimes = stages.writes.slice(
+    Math.floor(stages.writes.length * (WARM_UP_SECONDS / LATENCY_SECONDS)),
+  );
+  return {
+    rows,
+    ...summary,
+    writeAloneP99: percentile(writeTimes, 99),
+    writeAloneP50: Math.round(percentile(writeTimes, 50) * 10) / 10,
+    writes: stages.writes.length,
+  };
+}
 
 const latency: Benchmark = {
   name: "exchange-latency",
-  description: `frame received → TimescaleDB row at ${RATE.toLocaleString("en")} trades/s (exchange source → target-timescale)`,
+  description: `frame received → TimescaleDB row at ${RATE.toLocaleString("en")} trades/s (exchange source → target-timescale), ${ROUNDS} rounds`,
   async run(): Promise<BenchResult> {
     const url = services();
-    const schema = `bench_exchange_${Date.now().toString(36)}`;
-    const server = await startServer(["--rate", String(RATE)]);
-    const commits = new Map<string, number>();
-    const writes: number[] = [];
-    const loaded = await Pipeline.fromConfig(
-      {
-        name: "exchange-latency",
-        sources: [
-          {
-            id: "binance",
-            type: "exchange",
-            config: {
-              exchange: "binance",
-              symbols: ["BTCUSDT"],
-              websocketUrl: `ws://127.0.0.1:${server.port}`,
-              restUrl: `http://127.0.0.1:${server.port}`,
-            },
-          },
-        ],
-        targets: [{ id: "db", type: "timed-timescale", config: { connectionString: url, schema } }],
-        delivery: { batch: { maxRecords: 500, maxWait: "2ms" } },
-      },
-      {
-        registry: createRegistry(createExchangeSource(), timedTimescale(commits, writes)),
-        logger: silentLogger,
-        stateStore: new MemoryStateStore(),
-      },
-    );
-    if (!loaded.ok) throw loaded.error;
-    const pipeline = loaded.value;
-    const started = await pipeline.start();
-    if (!started.ok) throw started.error;
-    progress(`${RATE} trades/s for ${LATENCY_SECONDS} s into TimescaleDB`);
-    await new Promise((resolve) => setTimeout(resolve, LATENCY_SECONDS * 1000));
-    server.child.kill();
-    await pipeline.destroy();
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    const rows = Number(
-      (await client.query(`SELECT count(*)::int AS n FROM "${schema}".crypto_trades`)).rows[0].n,
-    );
-    await client.query(`DROP SCHEMA "${schema}" CASCADE`);
-    await client.end();
-    const skip = RATE * WARM_UP_SECONDS;
-    const samples = [...commits.entries()].filter(([id]) => Number(id) > skip).map(([, ms]) => ms);
-    const writeSkip = Math.floor(writes.length * (WARM_UP_SECONDS / LATENCY_SECONDS));
-    const writeTimes = writes.slice(writeSkip);
-    if (rows !== commits.size) throw new Error(`${commits.size} trades written but ${rows} rows stored`);
+    const loadBefore = loadAverage();
+    const rounds: Awaited<ReturnType<typeof latencyRound>>[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      progress(`round ${round}: ${RATE} trades/s for ${LATENCY_SECONDS} s into TimescaleDB`);
+      rounds.push(await latencyRound(url));
+      const last = rounds.at(-1) as (typeof rounds)[number];
+      progress(
+        `round ${round}: p99 ${last.p99} ms (write alone p99 ${last.writeAloneP99.toFixed(1)} ms; tail means ${JSON.stringify(Object.fromEntries(Object.entries(last.stages).map(([stage, figures]) => [stage, figures.tailMean])))})`,
+      );
+    }
+    const p99s = rounds.map((round) => round.p99);
+    const writeP99s = rounds.map((round) => round.writeAloneP99);
     return result(
       "exchange-latency",
       "ms (p99)",
-      percentile(samples, 99),
-      { name: "TimescaleDB write of the same batches alone, p99", value: percentile(writeTimes, 99) },
+      median(p99s),
+      {
+        name: "TimescaleDB write of the same batches alone, p99 (median of rounds)",
+        value: median(writeP99s),
+      },
       {
         rate: RATE,
         seconds: LATENCY_SECONDS,
-        samples: samples.length,
-        rows,
-        p50Ms: percentile(samples, 50),
-        p90Ms: percentile(samples, 90),
-        p99Ms: percentile(samples, 99),
-        maxMs: Math.max(...samples),
-        writeP50Ms: Math.round(percentile(writeTimes, 50) * 10) / 10,
-        settings: "receivedAt has millisecond resolution; runtime batch 500 / 2 ms; one connection",
+        rounds: ROUNDS,
+        p99: spread(p99s),
+        writeAloneP99: spread(writeP99s),
+        perRound: rounds,
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: loadAverage(),
+        settings:
+          "receivedAt has millisecond resolution; runtime batch 500 / 10 ms; target-timescale defaults (writeConcurrency 3); one connection; stages: network = sent → received, source = received → yielded by read, queued = yielded → write started, write = the write call, total = received → written",
       },
     );
   },
