@@ -20,6 +20,7 @@
  *     QICORE_BENCH_MESSAGES=200000 QICORE_BENCH_ROUNDS=3 pnpm bench kafka-to-timescale
  *     QICORE_BENCH_CPU_PROF=/tmp/prof pnpm bench kafka-to-timescale   (node --cpu-prof of the pipeline)
  *     QICORE_BENCH_PEER=off ...                                          (skip Kafka Connect)
+ *     QICORE_BENCH_PIPELINE=/tmp/other.yaml ...                         (another pipeline file)
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -52,7 +53,8 @@ const PARTITIONS = 6;
 const CHUNK = 10_000;
 const PEER = process.env.QICORE_BENCH_PEER !== "off";
 const CPU_PROFILE_DIR = process.env.QICORE_BENCH_CPU_PROF;
-const PIPELINE_FILE = "bench/kafka-to-timescale/pipeline.yaml";
+// Another pipeline file (QICORE_BENCH_PIPELINE) measures a setting against the defaults.
+const PIPELINE_FILE = process.env.QICORE_BENCH_PIPELINE ?? "bench/kafka-to-timescale/pipeline.yaml";
 const CONNECT_POM = "bench/kafka-to-timescale/connect-pom.xml";
 const CONNECT_ARTIFACT = "io.debezium:debezium-connector-jdbc:3.6.1.Final";
 const CONNECT_BATCH_SIZES = [500, 5000];

@@ -35,10 +35,12 @@ export interface StreamOptions {
   logger: Logger;
 }
 
+/** A fetched batch as kafkajs handed it; decoded when the pipeline takes it. */
 interface QueuedBatch {
-  batch: SourceBatch;
-  topic: string;
-  partition: number;
+  consumed: ConsumedBatch;
+  kind: RecordKind;
+  /** The assignment it was fetched under: after a rebalance it is stale. */
+  assignment: number;
   nextOffset: string;
   weight: number;
 }
@@ -55,8 +57,8 @@ export interface FetchLag {
 }
 
 /**
- * One `read()`: a consumer-group member whose fetched batches are decoded, validated and
- * queued until the pipeline pulls them.
+ * One `read()`: a consumer-group member whose fetched batches are queued as fetched, and
+ * decoded and validated when the pipeline pulls them (kafkajs fetches the next meanwhile).
  *
  * - Backpressure: the queue holds at most `maxBufferedRecords`; above it every topic is
  *   paused (the member stays in the group, heartbeating), below half it resumes.
@@ -120,8 +122,11 @@ export class ConsumerStream implements ConsumerListener, CommitMember {
       if (item) {
         this.buffered -= item.weight;
         if (this.paused && this.buffered <= this.options.maxBufferedRecords / 2) this.setPaused(false);
-        this.positions.set(item.topic, item.partition, item.nextOffset);
-        return { ...item.batch, checkpoint: this.positions.checkpoint() };
+        const batch = await this.decode(item);
+        // A rebalance while the refused messages were stored: the batch is fetched again.
+        if (item.assignment !== this.assignments || this.closing) continue;
+        this.positions.set(item.consumed.topic, item.consumed.partition, item.nextOffset);
+        return { ...batch, checkpoint: this.positions.checkpoint() };
       }
       await new Promise<void>((resolve) => {
         const done = () => {
@@ -235,12 +240,42 @@ export class ConsumerStream implements ConsumerListener, CommitMember {
         return false;
       }
     }
-    const kind = this.kinds.get(topic) as RecordKind;
+    // Decoded when the pipeline takes it (next), not here: kafkajs fetches again only once
+    // this returns, so the broker prepares the next fetch while the pipeline decodes this one.
+    const nextOffset = (BigInt(batch.lastOffset) + 1n).toString();
+    const weight = Math.max(1, batch.messages.length);
+    this.queue.push({
+      consumed: batch,
+      kind: this.kinds.get(topic) as RecordKind,
+      assignment,
+      nextOffset,
+      weight,
+    });
+    this.buffered += weight;
+    this.fetchLag.set(key, {
+      topic,
+      partition,
+      highWatermark: batch.highWatermark,
+      position: nextOffset,
+      lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))),
+    });
+    if (!this.paused && this.buffered >= this.options.maxBufferedRecords) this.setPaused(true);
+    this.wake?.();
+    return true;
+  }
+
+  /**
+   * Decodes and validates a fetched batch; refused messages are stored in the dead-letter
+   * topic before the batch is handed on (so before it can be committed: a crash re-reads and
+   * re-refuses them, never loses them).
+   */
+  private async decode(item: QueuedBatch): Promise<Omit<SourceBatch, "checkpoint">> {
+    const { topic, partition, messages, lastOffset, fetchedOffset } = item.consumed;
     const records: MarketRecord[] = [];
     const refused: OutgoingMessage[] = [];
     let failedAt: string | undefined;
-    for (const message of batch.messages) {
-      const decoded = decodeMessage(kind, topic, message);
+    for (const message of messages) {
+      const decoded = decodeMessage(item.kind, topic, message);
       if (decoded.ok) records.push(decoded.record);
       else {
         failedAt ??= new Date().toISOString();
@@ -254,7 +289,6 @@ export class ConsumerStream implements ConsumerListener, CommitMember {
         );
       }
     }
-    // Stored before the batch can be committed: a crash re-reads and re-refuses, never loses them.
     if (refused.length > 0) {
       const { bounded } = await this.options.sendDeadLetters(refused);
       this.deadLetters += refused.length;
@@ -266,31 +300,11 @@ export class ConsumerStream implements ConsumerListener, CommitMember {
         first: refused[0]?.headers["qicore-dead-letter-message"],
       });
     }
-    if (assignment !== this.assignments || this.closing) return false;
-    const nextOffset = (BigInt(batch.lastOffset) + 1n).toString();
-    const first = batch.messages[0]?.offset ?? batch.fetchedOffset;
-    this.queue.push({
-      batch: {
-        kind,
-        records,
-        origin: { topic, partition, firstOffset: first, lastOffset: batch.lastOffset },
-      },
-      topic,
-      partition,
-      nextOffset,
-      weight: Math.max(1, records.length),
-    });
-    this.buffered += Math.max(1, records.length);
-    this.fetchLag.set(key, {
-      topic,
-      partition,
-      highWatermark: batch.highWatermark,
-      position: nextOffset,
-      lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))),
-    });
-    if (!this.paused && this.buffered >= this.options.maxBufferedRecords) this.setPaused(true);
-    this.wake?.();
-    return true;
+    return {
+      kind: item.kind,
+      records,
+      origin: { topic, partition, firstOffset: messages[0]?.offset ?? fetchedOffset, lastOffset },
+    };
   }
 
   // ---------------------------------------------------------------------------

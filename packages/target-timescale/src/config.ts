@@ -164,7 +164,7 @@ export const timescaleConfigSchema = z
       .max(16)
       .optional()
       .describe(
-        "Writes in flight at once, each on a connection of its own; the pipeline splits each batch by primary key between them, so a key's writes stay in order. Default 3 on a PostgreSQL URL (while one write waits on the database the next is encoded and sent), 1 on embedded PGlite (one connection). At most pool.max.",
+        "Writes in flight at once, each on a connection of its own; the pipeline never runs two that share a primary key at once, so a key's writes stay in read order. Default 3 on a PostgreSQL URL (while one write waits on the database the next is encoded and sent), 1 on embedded PGlite (one connection). At most pool.max.",
       ),
     copyBatchSize: z
       .number()

@@ -18,8 +18,9 @@ import { adapterBug, capabilityMissing, WrappedAdapter } from "./wrapped-adapter
 export { adapterBug, capabilityMissing } from "./wrapped-adapter";
 
 /**
- * A target's handlers may say they take several writes at once; such writes never share a
- * primary key (the runtime splits by key), so the adapter needs no ordering of its own.
+ * A target's handlers may say they take several writes at once; writes in flight together
+ * never share a primary key (the runtime waits instead), so the adapter needs no ordering of
+ * its own.
  */
 export interface ConcurrentWrites {
   writeConcurrency?: number;
@@ -78,8 +79,7 @@ export class Target extends WrappedAdapter<TargetHandlers> {
 
   /**
    * How many writes the adapter takes at once (its handlers' `writeConcurrency`, 1 when it
-   * names none): the runtime then splits batches by primary key so those writes never share
-   * a key. At most 16.
+   * names none); the runtime never runs two at once that share a primary key. At most 16.
    */
   get writeConcurrency(): number {
     const declared = (this.handlers as TargetHandlers & ConcurrentWrites).writeConcurrency;
