@@ -75,7 +75,8 @@ export function createExchangeSource(options: ExchangeSourceOptions = {}): Sourc
     contractVersion: ADAPTER_CONTRACT_VERSION,
     coreVersion: "^0.1.0",
     configSchema: exchangeConfigSchema,
-    capabilities: { kinds: ["trade", "quote", "ohlcv"], replay: true },
+    // Records are built per frame (records.ts), in canonical form, and let go of at once.
+    capabilities: { kinds: ["trade", "quote", "ohlcv"], replay: true, freshRecords: true },
     create: (config, context) => createHandlers(config, context, options),
   });
 }

@@ -26,6 +26,13 @@ export interface AdapterCapabilities {
   bounded?: boolean;
   /** Source: emits records already normalised by the core's schemas, so the runtime need not re-validate. */
   trusted?: boolean;
+  /**
+   * Source: each record a batch carries is a new plain object that the source keeps no
+   * reference to and never changes after yielding it (a record built per frame or message).
+   * The runtime then validates records in place: one already in canonical form is passed on
+   * as it is, not copied. Validation itself still runs.
+   */
+  freshRecords?: boolean;
   /** Target: writes are idempotent upserts, so a replay makes no duplicates. */
   idempotent?: boolean;
   /** Target: can store dead letters (`writeDeadLetters`). */

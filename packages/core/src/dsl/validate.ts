@@ -74,16 +74,22 @@ export interface InvalidRecord {
   error: QiError;
 }
 
-/** Validates a batch; valid records keep their order, invalid ones are reported with their index. */
+/**
+ * Validates a batch; valid records keep their order, invalid ones are reported with their index.
+ * With `fresh`, the inputs are objects nothing else holds (see validateParsedRecord): canonical
+ * ones are passed on as they are.
+ */
 export function validateRecords<K extends RecordKind>(
   kind: K,
   inputs: readonly unknown[],
+  options: { fresh?: boolean } = {},
 ): { valid: RecordOfKind[K][]; validIndexes: number[]; invalid: InvalidRecord[] } {
   const valid: RecordOfKind[K][] = [];
   const validIndexes: number[] = [];
   const invalid: InvalidRecord[] = [];
+  const validate = options.fresh ? validateParsedRecord : validateRecord;
   inputs.forEach((input, index) => {
-    const result = validateRecord(kind, input);
+    const result = validate(kind, input);
     if (result.ok) {
       valid.push(result.value);
       validIndexes.push(index);

@@ -342,6 +342,7 @@ export class Pipeline {
           processedRoutes,
           sourceChain: sourceChain.value,
           trusted: spec.definition.capabilities.trusted === true,
+          freshRecords: spec.definition.capabilities.freshRecords === true,
           everyMs: spec.schedule?.everyMs,
           gate: this.gate,
           deadLetters: delivery.deadLetters,

@@ -33,6 +33,8 @@ export interface SourceRunnerParts {
   sourceChain: ProcessorChain | undefined;
   /** The source emits the canonical form already: its records skip validation. */
   trusted: boolean;
+  /** The source's records are new objects it lets go of: validated in place, not copied. */
+  freshRecords: boolean;
   /** Read again this long after `read` returns (a polling source); undefined: once. */
   everyMs: number | undefined;
   /** The bound on records between sources and targets, shared by every source. */
@@ -319,7 +321,9 @@ export class SourceRunner {
 
   /** The valid records of a batch; the invalid ones are dead-lettered. Undefined when that failed. */
   private async validated(batch: SourceBatch): Promise<readonly MarketRecord[] | undefined> {
-    const { valid, invalid } = validateRecords(batch.kind, batch.records);
+    const { valid, invalid } = validateRecords(batch.kind, batch.records, {
+      fresh: this.parts.freshRecords,
+    });
     if (invalid.length === 0) return valid as MarketRecord[];
     this.parts.metrics.countFailed(this.source.id, invalid.length);
     const letters = invalid.map(({ input, error }) =>
