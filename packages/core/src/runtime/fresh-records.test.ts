@@ -69,7 +69,9 @@ describe("sources with fresh records", () => {
     const numeric = price("ethereum", 2.5);
     const { summary, store } = await deliver(true, [kept, numeric, price("solana", "not a price")]);
     expect(summary.deadLetters).toBe(1);
-    const written = new Map(store.list("price").map((record) => [(record as { coinId: string }).coinId, record]));
+    const written = new Map(
+      store.list("price").map((record) => [(record as { coinId: string }).coinId, record]),
+    );
     expect(written.get("bitcoin")).toBe(kept);
     expect(written.get("ethereum")).not.toBe(numeric);
     expect(written.get("ethereum")).toMatchObject({ usdPrice: "2.5" });
