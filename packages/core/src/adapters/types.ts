@@ -154,6 +154,12 @@ export interface TargetHandlers {
   write(kind: RecordKind, records: readonly MarketRecord[]): Promise<WriteOutcome | void>;
   /** Flush anything buffered; called before stop and at the end of a bounded run. */
   flush?(): Promise<void>;
+  /**
+   * How many `write` calls the target takes at once (1 when absent, at most 16). Writes in
+   * flight together never share a primary key (the runtime waits instead) and a batch's
+   * checkpoint waits for all of them, so the adapter needs no ordering of its own.
+   */
+  writeConcurrency?: number;
   writeDeadLetters?(letters: readonly DeadLetter[]): Promise<void>;
   /** Offers this target's storage for source checkpoints (`state: { store: target, target: <id> }`). */
   stateStore?(): StateStore | Promise<StateStore>;

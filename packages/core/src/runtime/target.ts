@@ -17,15 +17,6 @@ import { adapterBug, capabilityMissing, WrappedAdapter } from "./wrapped-adapter
 
 export { adapterBug, capabilityMissing } from "./wrapped-adapter";
 
-/**
- * A target's handlers may say they take several writes at once; writes in flight together
- * never share a primary key (the runtime waits instead), so the adapter needs no ordering of
- * its own.
- */
-export interface ConcurrentWrites {
-  writeConcurrency?: number;
-}
-
 const MAX_WRITE_CONCURRENCY = 16;
 
 /** What a publish call did: how many records were written and which were not (by index in the input). */
@@ -82,7 +73,7 @@ export class Target extends WrappedAdapter<TargetHandlers> {
    * names none); the runtime never runs two at once that share a primary key. At most 16.
    */
   get writeConcurrency(): number {
-    const declared = (this.handlers as TargetHandlers & ConcurrentWrites).writeConcurrency;
+    const declared = this.handlers.writeConcurrency;
     return typeof declared === "number" && Number.isInteger(declared) && declared > 1
       ? Math.min(declared, MAX_WRITE_CONCURRENCY)
       : 1;
