@@ -37,7 +37,10 @@ async function pipelineFor(
       name: "coingecko-test",
       sources: [{ id: "cg", type: "coingecko", ...source }],
       targets: [{ id: "mem", type: "memory", config: { store } }],
-      delivery: { batch: { maxRecords: 100_000, maxWait: "10ms" } },
+      // Target batches smaller than a source batch: one write never completes two source
+      // batches, so each gets a checkpoint of its own to check (the runtime makes one commit of
+      // the newest for batches completed together).
+      delivery: { batch: { maxRecords: 500, maxWait: "10ms" } },
     },
     { registry, logger: silentLogger, stateStore, baseDir: directory },
   );
