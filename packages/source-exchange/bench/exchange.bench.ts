@@ -29,6 +29,7 @@ import { type Benchmark, type BenchResult, peakRssMb, progress, result } from ".
 // The same module the target-timescale benchmark loads: the runner imports every benchmark file into one process.
 import { timescaleTarget } from "../../target-timescale/src/index";
 import { createExchangeSource } from "../src/source";
+import { blastPipelineConfig } from "./blast-pipeline";
 import { Stages, stampedSource, stampedTarget, summarise } from "./latency-stages";
 import { loadAverage, median, percentile, spread } from "./rounds";
 
@@ -73,32 +74,11 @@ async function bareClient(port: number): Promise<number> {
 
 async function sourceRun(port: number): Promise<{ rate: number; rss: number[] }> {
   const store = `exchange-bench-${Date.now()}`;
-  const loaded = await Pipeline.fromConfig(
-    {
-      name: "exchange-bench",
-      sources: [
-        {
-          id: "binance",
-          type: "exchange",
-          config: {
-            exchange: "binance",
-            symbols: ["BTCUSDT"],
-            websocketUrl: `ws://127.0.0.1:${port}`,
-            restUrl: `http://127.0.0.1:${port}`,
-            batchSize: 5_000,
-            staleAfter: "30s",
-          },
-        },
-      ],
-      targets: [{ id: "count", type: "memory", config: { store, keep: false } }],
-      delivery: { batch: { maxRecords: 5_000, maxWait: "5ms" } },
-    },
-    {
-      registry: createRegistry(createExchangeSource(), memoryTarget),
-      logger: silentLogger,
-      stateStore: new MemoryStateStore(),
-    },
-  );
+  const loaded = await Pipeline.fromConfig(blastPipelineConfig("exchange-bench", port, store), {
+    registry: createRegistry(createExchangeSource(), memoryTarget),
+    logger: silentLogger,
+    stateStore: new MemoryStateStore(),
+  });
   if (!loaded.ok) throw loaded.error;
   const pipeline = loaded.value;
   const written = memoryStore(store);

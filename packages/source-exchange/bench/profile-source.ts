@@ -17,6 +17,7 @@ import {
 } from "@qicore/core";
 import type { ExchangeReader } from "../src/reader";
 import { createExchangeSource } from "../src/source";
+import { blastPipelineConfig } from "./blast-pipeline";
 
 const frames = Number(process.argv[2] ?? 2_000_000);
 const script = fileURLToPath(new URL("./blast-server.mjs", import.meta.url));
@@ -26,39 +27,18 @@ const port = await new Promise<number>((resolve) =>
 );
 let reader: ExchangeReader | undefined;
 const store = `profile-${Date.now()}`;
-const loaded = await Pipeline.fromConfig(
-  {
-    name: "exchange-profile",
-    sources: [
-      {
-        id: "binance",
-        type: "exchange",
-        config: {
-          exchange: "binance",
-          symbols: ["BTCUSDT"],
-          websocketUrl: `ws://127.0.0.1:${port}`,
-          restUrl: `http://127.0.0.1:${port}`,
-          batchSize: 5_000,
-          staleAfter: "30s",
-        },
+const loaded = await Pipeline.fromConfig(blastPipelineConfig("exchange-profile", port, store), {
+  registry: createRegistry(
+    createExchangeSource({
+      onReader: (created) => {
+        reader = created;
       },
-    ],
-    targets: [{ id: "count", type: "memory", config: { store, keep: false } }],
-    delivery: { batch: { maxRecords: 5_000, maxWait: "5ms" } },
-  },
-  {
-    registry: createRegistry(
-      createExchangeSource({
-        onReader: (created) => {
-          reader = created;
-        },
-      }),
-      memoryTarget,
-    ),
-    logger: silentLogger,
-    stateStore: new MemoryStateStore(),
-  },
-);
+    }),
+    memoryTarget,
+  ),
+  logger: silentLogger,
+  stateStore: new MemoryStateStore(),
+});
 if (!loaded.ok) throw loaded.error;
 const written = memoryStore(store);
 const started = await loaded.value.start();
