@@ -176,11 +176,25 @@ describe.runIf(databaseUrl)("dashboard in a real browser over a running pipeline
         timeout: 40_000,
       })
       .toBe(3000);
+    // A user switching widths quickly: the 1m answer is held back so it lands after the 5m one,
+    // and the chart must still draw the width selected last.
+    await page.route(/\/api\/candles\?.*width=1m/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await route.continue();
+    });
+    const lateAnswer = page.waitForResponse((response) => response.url().includes("width=1m"));
     await page.selectOption("#chart-coin", "bitcoin");
     await page.selectOption("#chart-width", "1m");
     await page.selectOption("#chart-width", "5m");
-    await page.waitForFunction(() => document.getElementById("chart-note")?.textContent?.startsWith("1"));
-    await page.waitForFunction(() => window.qicoreDashboard.chartData().length > 0);
+    await (await lateAnswer).finished();
+    await page.unrouteAll({ behavior: "wait" });
+    // The page's own handler of the late answer runs after the response is read.
+    await page.waitForTimeout(500);
+    // The chart says which coin and width it drew: the 1m answer may arrive after the 5m one.
+    await page.waitForFunction(() => {
+      const drawnAs = document.getElementById("chart")?.dataset;
+      return drawnAs?.coin === "bitcoin" && drawnAs.width === "5m";
+    });
     const drawn = (await page.evaluate(() => window.qicoreDashboard.chartData())) as {
       time: number;
       open?: number;

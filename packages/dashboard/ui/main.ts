@@ -227,7 +227,11 @@ function showStatus(status: Status): void {
   }
 }
 
+/** Numbers each candle request, so only the newest one's answer is drawn. */
+let candleRequests = 0;
+
 async function loadCandles(): Promise<void> {
+  const request = ++candleRequests;
   const coin = element<HTMLSelectElement>("chart-coin").value;
   const width = element<HTMLSelectElement>("chart-width").value;
   const target = element<HTMLSelectElement>("chart-target").value;
@@ -240,6 +244,9 @@ async function loadCandles(): Promise<void> {
     const answer = await getJson<{ candles: Candle[] }>(
       `/api/candles?coin=${encodeURIComponent(coin)}&width=${encodeURIComponent(width)}&target=${encodeURIComponent(target)}`,
     );
+    // A user switching widths quickly has several requests in flight; an older answer arriving
+    // last would draw the width no longer selected.
+    if (request !== candleRequests) return;
     chartData = withGaps(answer.candles, width);
     if (!chart) {
       chart = createChart(element("chart"), {
@@ -252,9 +259,9 @@ async function loadCandles(): Promise<void> {
     chart.timeScale().fitContent();
     const open = answer.candles.filter((candle) => !candle.isFinal).length;
     note.textContent = `${answer.candles.length} candles${open ? `, ${open} not final (grey)` : ""}`;
-    element("chart").dataset.candles = String(answer.candles.length);
+    Object.assign(element("chart").dataset, { candles: String(answer.candles.length), coin, width });
   } catch (thrown) {
-    note.textContent = (thrown as Error).message;
+    if (request === candleRequests) note.textContent = (thrown as Error).message;
   }
 }
 
