@@ -225,6 +225,14 @@ describe.runIf(databaseUrl)("dashboard in a real browser over a running pipeline
       "connection reset",
     );
     await page.check('[data-dead-letter="0"] input');
+    // The list refreshes every 5 s; the tick must outlive a refresh (the row is drawn anew).
+    await page.$eval('[data-dead-letter="0"]', (row) => row.setAttribute("data-before-refresh", ""));
+    await page.waitForFunction(
+      () => document.querySelector('[data-dead-letter="0"]')?.hasAttribute("data-before-refresh") === false,
+      undefined,
+      { timeout: 15_000 },
+    );
+    expect(await page.isChecked('[data-dead-letter="0"] input')).toBe(true);
     await page.click("#resend");
     await page.waitForFunction(() => (document.getElementById("resend-result")?.textContent ?? "") !== "");
     expect(await page.textContent("#resend-result")).toBe("1 re-sent");

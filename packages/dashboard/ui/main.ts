@@ -317,12 +317,15 @@ async function loadDeadLetters(): Promise<void> {
   element("dead-letter-destination").textContent =
     `${page.destination} · ${page.total}${page.browsable ? "" : " (kept in a target: not browsable here)"}`;
   const body = element<HTMLTableElement>("dead-letters").tBodies[0] as HTMLTableSectionElement;
+  // The list is refreshed every few seconds: what the user ticked stays ticked.
+  const ticked = new Set(selectedDeadLetters());
   body.replaceChildren();
   for (const letter of page.letters) {
     const box = document.createElement("input");
     box.type = "checkbox";
     box.value = String(letter.id);
     box.disabled = !page.canResend;
+    box.checked = page.canResend && ticked.has(letter.id);
     const tr = row([
       box,
       String(letter.id),
@@ -339,10 +342,14 @@ async function loadDeadLetters(): Promise<void> {
   element<HTMLButtonElement>("resend").title = page.canResend ? "" : "re-sending needs qicore run --ui";
 }
 
-async function resendSelected(): Promise<void> {
-  const ids = [...document.querySelectorAll<HTMLInputElement>("#dead-letters input:checked")].map((box) =>
+function selectedDeadLetters(): number[] {
+  return [...document.querySelectorAll<HTMLInputElement>("#dead-letters input:checked")].map((box) =>
     Number(box.value),
   );
+}
+
+async function resendSelected(): Promise<void> {
+  const ids = selectedDeadLetters();
   const result = element("resend-result");
   if (ids.length === 0) {
     result.textContent = "select dead letters first";
