@@ -221,7 +221,7 @@ describe("durations", () => {
       health: { freshness: { maxAge: "1h", coins: ["bitcoin"] } },
     });
     expect(pipeline.sources[0]?.schedule).toEqual({ everyMs: 300_000 });
-    expect(pipeline.delivery.batch).toEqual({ maxRecords: 5000, maxWaitMs: 200 });
+    expect(pipeline.delivery.batch).toEqual({ maxRecords: 5000, maxWaitMs: 200, sendWhenIdle: true });
     expect(pipeline.delivery.retry).toEqual({ initialDelayMs: 250, maxDelayMs: 1500 });
     expect(pipeline.health).toEqual({ freshness: { maxAgeMs: 3_600_000, coins: ["bitcoin"] } });
     const daily = await resolved({

@@ -197,7 +197,11 @@ function build(
       processors ? { ...route, processors: resolvedProcessors(processors, configs) } : route,
     ),
     delivery: {
-      batch: { maxRecords: delivery.batch.maxRecords, maxWaitMs: delivery.batch.maxWait },
+      batch: {
+        maxRecords: delivery.batch.maxRecords,
+        maxWaitMs: delivery.batch.maxWait,
+        sendWhenIdle: delivery.batch.sendWhenIdle,
+      },
       retry: {
         ...(delivery.retry.maxAttempts !== undefined ? { maxAttempts: delivery.retry.maxAttempts } : {}),
         initialDelayMs: delivery.retry.initialDelay,

@@ -80,7 +80,7 @@ const routeSchema = z.strictObject({
 
 /** Defaults of the optional sections, as the documentation states them. */
 export const PIPELINE_DEFAULTS = {
-  batch: { maxRecords: 5000, maxWait: "200ms" },
+  batch: { maxRecords: 5000, maxWait: "200ms", sendWhenIdle: true },
   retry: { initialDelay: "100ms", maxDelay: "5s" },
   deadLetterPath: ".qicore/dead-letters.jsonl",
   maxInFlightRecords: 10_000,
@@ -94,9 +94,17 @@ const deliverySchema = z.strictObject({
     .strictObject({
       maxRecords: z.number().int().positive().default(PIPELINE_DEFAULTS.batch.maxRecords),
       maxWait: durationSchema.prefault(PIPELINE_DEFAULTS.batch.maxWait),
+      sendWhenIdle: z
+        .boolean()
+        .default(PIPELINE_DEFAULTS.batch.sendWhenIdle)
+        .describe(
+          "A target with a write slot free gets what is buffered at once; false: wait maxWait for the batch to fill.",
+        ),
     })
     .prefault({})
-    .describe("A target gets a batch when it holds maxRecords records, or maxWait after the first."),
+    .describe(
+      "A target gets a batch when it holds maxRecords records, when it has a write slot free (sendWhenIdle), or maxWait after the first.",
+    ),
   retry: z
     .strictObject({
       maxAttempts: z

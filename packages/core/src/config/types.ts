@@ -90,8 +90,11 @@ export interface ResolvedRoute {
 export type DeadLetterDestination = { target: string } | { path: string };
 
 export interface DeliveryPolicy {
-  /** A target gets a batch when it holds maxRecords records of one kind, or maxWaitMs after the first. */
-  batch: { maxRecords: number; maxWaitMs: number };
+  /**
+   * A target gets a batch when it holds maxRecords records of one kind, when it has a write
+   * slot free (unless `sendWhenIdle` is false), or maxWaitMs after the first.
+   */
+  batch: { maxRecords: number; maxWaitMs: number; sendWhenIdle?: boolean };
   /**
    * The one retry loop of the pipeline: exponential backoff with full jitter, for retryable
    * failures only, until they pass unless `maxAttempts` or `maxElapsedMs` bound it (then the

@@ -12,6 +12,8 @@ import { WriteScheduler } from "./write-scheduler";
 export interface BatchPolicy {
   maxRecords: number;
   maxWaitMs: number;
+  /** A partial batch goes at once to a target with a write slot free (default true). */
+  sendWhenIdle?: boolean;
 }
 
 /** Records of one source batch waiting for one target. */
@@ -29,8 +31,14 @@ interface KindBuffer {
 }
 
 /**
- * Feeds one target: gathers records per kind into batches of up to `maxRecords`,
- * waiting at most `maxWaitMs` for a batch to fill. A target that takes one write at a
+ * Feeds one target: gathers records per kind into batches of up to `maxRecords`. A target with
+ * a write slot free gets what is buffered at once, after the current turn (so the records of
+ * one turn ride together); while every slot is busy, records gather and go when a write
+ * finishes, or `maxWaitMs` after the first at the latest. This is smart batching: at a low rate
+ * a record waits for no timer (latency is one write), at a high rate batches fill up by
+ * themselves while the database works (throughput), with no setting to tune between the two.
+ * `sendWhenIdle: false` restores waiting `maxWaitMs` for a batch to fill (fewer, larger writes
+ * at low rates). A target that takes one write at a
  * time gets one batch at a time, in read order. One that takes several
  * (`target.writeConcurrency`) gets up to that many batches at once, never two sharing a
  * primary key (see WriteScheduler), so a key's writes stay in read order while the database
@@ -44,6 +52,10 @@ export class TargetWorker {
   private writing: Promise<void> = Promise.resolve();
   /** A target that takes several writes at once gets them through this. */
   private readonly scheduler: WriteScheduler | undefined;
+  /** Batches handed to the target and not finished yet (written, queued or retrying). */
+  private batchesInFlight = 0;
+  /** The pending send of partial batches to a target with a slot free. */
+  private sendSoon: NodeJS.Immediate | undefined;
 
   constructor(
     readonly target: Target,
@@ -81,10 +93,13 @@ export class TargetWorker {
       const target = buffer;
       buffer.timer = setTimeout(() => this.flushKind(kind, target, true), this.policy.maxWaitMs);
     }
+    if (buffer.count > 0) this.sendWhenIdle();
   }
 
   /** Writes everything buffered now and resolves when all writes have finished. */
   async drain(): Promise<void> {
+    if (this.sendSoon) clearImmediate(this.sendSoon);
+    this.sendSoon = undefined;
     for (const [kind, buffer] of this.buffers) this.flushKind(kind, buffer, true);
     await this.writing;
     await this.scheduler?.idle();
@@ -101,6 +116,25 @@ export class TargetWorker {
     if (buffer.count > 0 && !buffer.timer) {
       buffer.timer = setTimeout(() => this.flushKind(kind, buffer, true), this.policy.maxWaitMs);
     }
+  }
+
+  private hasFreeSlot(): boolean {
+    return this.batchesInFlight < this.target.writeConcurrency;
+  }
+
+  /** Sends partial batches after this turn if the target has a write slot free then. */
+  private sendWhenIdle(): void {
+    if (this.policy.sendWhenIdle === false || this.sendSoon || !this.hasFreeSlot()) return;
+    this.sendSoon = setImmediate(() => {
+      this.sendSoon = undefined;
+      for (const [kind, buffer] of this.buffers) {
+        while (buffer.count > 0 && this.hasFreeSlot()) this.schedule(kind, this.takeBatch(buffer));
+        if (buffer.count === 0 && buffer.timer) {
+          clearTimeout(buffer.timer);
+          buffer.timer = undefined;
+        }
+      }
+    });
   }
 
   /** Takes up to maxRecords from the front of the buffer, splitting a segment if needed. */
@@ -128,14 +162,26 @@ export class TargetWorker {
 
   /** Queues a batch; its segments settle once it is written. */
   private schedule(kind: RecordKind, segments: Segment[]): void {
+    this.batchesInFlight += 1;
     const write = async () => {
-      if (await this.writeBatch(kind, segments)) for (const segment of segments) segment.ticket.settle();
+      try {
+        if (await this.writeBatch(kind, segments)) for (const segment of segments) segment.ticket.settle();
+      } finally {
+        this.batchesInFlight -= 1;
+        // What gathered while every slot was busy goes now, as one batch per free slot.
+        if (this.hasPartialBatch()) this.sendWhenIdle();
+      }
     };
     if (this.scheduler) {
       this.scheduler.schedule(kind, recordsOf(segments), write);
       return;
     }
     this.writing = this.writing.then(write);
+  }
+
+  private hasPartialBatch(): boolean {
+    for (const buffer of this.buffers.values()) if (buffer.count > 0) return true;
+    return false;
   }
 
   /** Writes a batch; true when every record of it is written or dead-lettered. */
