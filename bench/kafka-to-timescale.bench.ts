@@ -56,7 +56,7 @@ const CPU_PROFILE_DIR = process.env.QICORE_BENCH_CPU_PROF;
 // Another pipeline file (QICORE_BENCH_PIPELINE) measures a setting against the defaults.
 const PIPELINE_FILE = process.env.QICORE_BENCH_PIPELINE ?? "bench/kafka-to-timescale/pipeline.yaml";
 const CONNECT_POM = "bench/kafka-to-timescale/connect-pom.xml";
-const CONNECT_ARTIFACT = "io.debezium:debezium-connector-jdbc:3.6.1.Final";
+const CONNECT_ARTIFACT = "io.debezium:debezium-connector-jdbc:3.6.0.Final";
 const CONNECT_BATCH_SIZES = [500, 5000];
 const run = Date.now().toString(36);
 const model = tableModel("price");
@@ -396,6 +396,7 @@ async function connectRun(
 ): Promise<Timed> {
   const folder = mkdtempSync(join(tmpdir(), "qicore-bench-connect-"));
   const name = `bench-k2t-${run}-${label}`;
+  const port = restPort++;
   const database = new URL(url);
   writeFileSync(
     join(folder, "worker.properties"),
@@ -407,7 +408,7 @@ async function connectRun(
       `offset.storage.file.filename=${join(folder, "offsets")}`,
       "offset.flush.interval.ms=1000",
       `plugin.path=${resolve(plugin, "..")}`,
-      `listeners=http://127.0.0.1:${restPort++}`,
+      `listeners=http://127.0.0.1:${port}`,
       `consumer.max.poll.records=${Math.max(500, batchSize)}`,
       "",
     ].join("\n"),
@@ -459,10 +460,12 @@ async function connectRun(
     output = (output + chunk).slice(-20_000);
   });
   const exited = exitOf(child, () => output);
+  const failed = taskFailure(port, name, exited);
   try {
-    await waitForCommitted(brokers, `connect-${name}`, topic, exited);
+    await waitForCommitted(brokers, `connect-${name}`, topic, Promise.race([exited, failed]));
   } finally {
-    const java = spawnSync("pgrep", ["-f", name], { encoding: "utf8" }).stdout.trim().split("\n");
+    // The worker's command line names this run's folder (its properties files), not the connector.
+    const java = spawnSync("pgrep", ["-f", folder], { encoding: "utf8" }).stdout.trim().split("\n");
     for (const pid of java) if (pid && Number(pid) !== child.pid) process.kill(Number(pid), "SIGTERM");
     await exited;
   }
@@ -470,6 +473,26 @@ async function connectRun(
   const peakRssMb = Math.round(Number(readFileSync(rssFile, "utf8").trim().split("\n").at(-1)) / 102.4) / 10;
   rmSync(folder, { recursive: true, force: true });
   return { seconds, peakRssMb };
+}
+
+/**
+ * Resolves with the trace of a failed task of the connector: Kafka Connect keeps running when
+ * its task fails, so without this the benchmark would wait for commits that never come.
+ */
+async function taskFailure(port: number, name: string, exited: Promise<unknown>): Promise<string> {
+  let running = true;
+  void exited.then(() => {
+    running = false;
+  });
+  while (running) {
+    await new Promise((done) => setTimeout(done, 1000));
+    const status = (await fetch(`http://127.0.0.1:${port}/connectors/${name}/status`)
+      .then((response) => (response.ok ? response.json() : undefined))
+      .catch(() => undefined)) as { tasks?: { state: string; trace?: string }[] } | undefined;
+    const task = status?.tasks?.find((each) => each.state === "FAILED");
+    if (task) return `Kafka Connect task failed: ${(task.trace ?? "").split("\n").slice(0, 3).join(" ")}`;
+  }
+  return new Promise<string>(() => undefined);
 }
 
 // --- statistics ---------------------------------------------------------------------------
