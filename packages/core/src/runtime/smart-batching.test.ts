@@ -85,7 +85,6 @@ const gatedTarget = defineTarget({
       const own = harnesses.get(harness) as Harness;
       own.writes.push(records.length);
       await own.release();
-      return { ok: true, value: { written: records.length, failed: [] } } as const;
     },
   }),
 });
