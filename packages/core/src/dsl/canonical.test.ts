@@ -296,6 +296,22 @@ describe("canonicalRecord (the validation fast path)", () => {
     }
   });
 
+  it("remembers only values it accepted: a field's last good value never lets another one through", async () => {
+    const [sample] = await canonicalSamples("trade");
+    const accepted = { ...sample, price: "1.5", timestamp: "2026-01-01T00:00:00.000Z" };
+    expect(canonicalRecord("trade", accepted)).toEqual(accepted);
+    for (const [field, value] of [
+      ["price", "1.5 "],
+      ["price", "1.50e0"],
+      ["timestamp", "2026-01-01T00:00:00Z"],
+      ["timestamp", "2026-02-30T00:00:00.000Z"],
+    ] as const) {
+      expect(canonicalRecord("trade", { ...accepted, [field]: value }), `${field} = ${value}`).toBeUndefined();
+      // Refusing does not forget the good value either.
+      expect(canonicalRecord("trade", accepted)).toEqual(accepted);
+    }
+  });
+
   it("leaves every record that is not exactly canonical to the schema", async () => {
     for (const kind of RECORD_KINDS) {
       const [sample = {}] = await canonicalSamples(kind);

@@ -45,6 +45,8 @@ export interface CanonicalField {
 }
 
 const MAX_COUNT = 2_147_483_647;
+/** No value equals it: a field starts with nothing accepted. */
+const NOT_SEEN = Symbol("not seen");
 
 const field = (name: string, check: CanonicalCheck, optional = false): CanonicalField => ({
   name,
@@ -153,6 +155,14 @@ function exchangeInstrument(): CanonicalField[] {
   ];
 }
 
+/** Per kind and field, the value last accepted (see canonicalRecord). */
+const LAST_ACCEPTED = Object.fromEntries(
+  Object.entries(CANONICAL_FIELDS).map(([kind, fields]) => [
+    kind,
+    new Array<unknown>(fields.length).fill(NOT_SEEN),
+  ]),
+) as unknown as { readonly [K in RecordKind]: unknown[] };
+
 /**
  * The record when `input` is a canonical record of the kind (see above); undefined
  * otherwise, which says nothing about validity: the schema decides those.
@@ -172,6 +182,7 @@ export function canonicalRecord<K extends RecordKind>(
   const fields = CANONICAL_FIELDS[kind];
   const source = input as Record<string, unknown>;
   const output: Record<string, unknown> | undefined = reuse ? undefined : {};
+  const accepted = LAST_ACCEPTED[kind];
   let next = 0;
   // for-in sees enumerable keys in insertion order (inherited ones too, which then fail to
   // match): the keys must be the schema's, in its order, optional ones possibly left out.
@@ -179,9 +190,15 @@ export function canonicalRecord<K extends RecordKind>(
     let expected = fields[next];
     while (expected?.optional && expected.name !== key) expected = fields[++next];
     if (expected === undefined || expected.name !== key) return undefined;
-    next++;
     const value = source[key];
-    if (!accepts(expected.check, value)) return undefined;
+    // Every check is a pure function of the value, so a value this field accepted last
+    // time passes again: the constant fields of a stream's records (exchange, instrument,
+    // source, attribution, a millisecond's receive time) are checked once, not per record.
+    if (value !== accepted[next]) {
+      if (!accepts(expected.check, value)) return undefined;
+      accepted[next] = value;
+    }
+    next++;
     if (output !== undefined) output[key] = value;
   }
   for (; next < fields.length; next++) if (!(fields[next] as CanonicalField).optional) return undefined;
