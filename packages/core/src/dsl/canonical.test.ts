@@ -306,7 +306,10 @@ describe("canonicalRecord (the validation fast path)", () => {
       ["timestamp", "2026-01-01T00:00:00Z"],
       ["timestamp", "2026-02-30T00:00:00.000Z"],
     ] as const) {
-      expect(canonicalRecord("trade", { ...accepted, [field]: value }), `${field} = ${value}`).toBeUndefined();
+      expect(
+        canonicalRecord("trade", { ...accepted, [field]: value }),
+        `${field} = ${value}`,
+      ).toBeUndefined();
       // Refusing does not forget the good value either.
       expect(canonicalRecord("trade", accepted)).toEqual(accepted);
     }
