@@ -16,7 +16,7 @@ export default defineConfig({
     "@platformatic/kafka",
     "kafkajs",
     "kafkajs-snappy",
-    "@2l/kafkajs-lz4",
+    "lz4-napi",
     "@mongodb-js/zstd",
     "zod",
   ],

@@ -11,5 +11,5 @@ export default defineConfig({
   target: "node20",
   sourcemap: true,
   clean: true,
-  external: ["@qicore/core", "kafkajs", "kafkajs-snappy", "@2l/kafkajs-lz4", "@mongodb-js/zstd", "zod"],
+  external: ["@qicore/core", "kafkajs", "kafkajs-snappy", "lz4-napi", "@mongodb-js/zstd", "zod"],
 });
