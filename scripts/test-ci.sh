@@ -45,17 +45,34 @@ cold_start() {
   return "$status"
 }
 run_step "services from an empty cache" cold_start
-run_step "tests" pnpm vitest run --reporter=default --reporter=json --outputFile.json=.qicore/test-results.json
+rm -f .qicore/test-results.json .qicore/unhandled-errors.json
+run_step "tests" pnpm vitest run --reporter=default --reporter=json --outputFile.json=.qicore/test-results.json \
+  --reporter=./test/unhandled-errors-reporter.ts
 
 run_step "examples" pnpm examples
 run_step "packages install from their tarballs" node scripts/pack-check/index.mjs
 
 # One plain closing line for CI: the vitest counts, plus each other failed step as one failure.
+# Unhandled errors fail a run whose tests all passed: each is named above that line (a long
+# log is cut from its middle, so the end must say what failed).
 other_failures=0
 for name in "${failed[@]}"; do [ "$name" = "tests" ] || other_failures=$((other_failures + 1)); done
 OTHER_FAILURES=$other_failures node -e '
+const fs = require("node:fs");
 const results = require("./.qicore/test-results.json");
-console.log(`${results.numPassedTests} passed, ${results.numFailedTests + Number(process.env.OTHER_FAILURES)} failed`);
+const unhandled = fs.existsSync(".qicore/unhandled-errors.json")
+  ? JSON.parse(fs.readFileSync(".qicore/unhandled-errors.json", "utf8"))
+  : [];
+for (const error of unhandled) {
+  console.log(`unhandled error${error.file ? ` in ${error.file}` : ""}${error.test ? ` (test "${error.test}")` : ""}:`);
+  console.log(error.stack ?? `${error.name}: ${error.message}`);
+}
+const failedTests = results.testResults.flatMap((file) =>
+  file.assertionResults.filter((test) => test.status === "failed").map((test) => `${require("node:path").relative(".", file.name)}: ${test.fullName}`),
+);
+for (const name of failedTests) console.log(`failed: ${name}`);
+const failures = results.numFailedTests + unhandled.length + Number(process.env.OTHER_FAILURES);
+console.log(`${results.numPassedTests} passed, ${failures} failed${unhandled.length > 0 ? ` (${unhandled.length} unhandled error${unhandled.length > 1 ? "s" : ""})` : ""}`);
 ' || echo "0 passed, $((other_failures + 1)) failed"
 if [ "$status" -ne 0 ]; then
   echo "failed steps: ${failed[*]}"

@@ -49,12 +49,22 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
     ? describeConnectionString(options.connectionString)
     : "an injected pg Pool";
   // An idle connection that the server closes (restart, pg_terminate_backend) makes the
-  // pool emit "error"; without a listener Node would end the process.
-  const onPoolError = (error: Error) =>
-    options.logger.warn("an idle database connection was closed; the pool will open a new one", {
-      database: location,
-      error: redactSecrets(error.message),
-    });
+  // pool emit "error"; without a listener Node would end the process. The listener stays for
+  // the pool's whole life: the server can close connections while `pool.end()` is still
+  // closing them (a database dropped or restarted as the pipeline stops).
+  let closing = false;
+  const onPoolError = (error: Error) => {
+    if (closing)
+      options.logger.debug("a database connection was closed by the server while the pool closed", {
+        database: location,
+        error: redactSecrets(error.message),
+      });
+    else
+      options.logger.warn("an idle database connection was closed; the pool will open a new one", {
+        database: location,
+        error: redactSecrets(error.message),
+      });
+  };
   if (owned) pool.on("error", onPoolError);
 
   return {
@@ -96,7 +106,7 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
     },
     async close() {
       if (!owned) return;
-      pool.removeListener("error", onPoolError);
+      closing = true;
       await pool.end();
     },
   };

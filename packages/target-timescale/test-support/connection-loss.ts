@@ -1,9 +1,38 @@
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { type CryptoPrice, Target } from "@qicore/core";
 import { createMemoryLogger } from "@qicore/core/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTimescaleTarget, type TimescaleTarget, timescaleTarget } from "../src/index";
 import { priceRecords } from "./records";
+
+/**
+ * Terminates every backend of `applicationName` from another process, while this one's event
+ * loop waits: the server's "terminating connection" messages are then already on the sockets,
+ * unread, when the caller goes on (so it can start closing before they are handled).
+ */
+function terminateFromOutside(url: string, applicationName: string): void {
+  const script = `
+    const pg = require(process.env.PG_MODULE);
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    client.connect()
+      .then(() => client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [process.env.APPLICATION]))
+      .then((result) => { if (result.rowCount === 0) throw new Error("no backend of " + process.env.APPLICATION); return client.end(); })
+      .catch((error) => { console.error(error.message); process.exit(1); });`;
+  execFileSync(process.execPath, ["-e", script], {
+    env: {
+      ...process.env,
+      PG_MODULE: createRequire(import.meta.url).resolve("pg"),
+      DATABASE_URL: url,
+      APPLICATION: applicationName,
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  // The backends write their last message as they exit, just after the signal.
+  const until = Date.now() + 300;
+  while (Date.now() < until);
+}
 
 /** Sum of decimal strings with 8 fractional digits at most, exactly, as text. */
 function exactSum(values: readonly string[]): string {
@@ -122,6 +151,37 @@ export function describeConnectionLoss(
         });
       }, 180_000);
     }
+
+    it("stops cleanly when the server closes its connections while it disconnects", async () => {
+      const applicationName = "qicore-kill-closing";
+      const logger = createMemoryLogger();
+      const target = createTimescaleTarget({
+        connectionString: url,
+        schema: "kill_closing",
+        applicationName,
+        logger,
+      });
+      // Two writes at once leave two connections idle in the pool.
+      const written = await Promise.all([
+        target.writeRecords("price", priceRecords(2_000)),
+        target.writeRecords("price", priceRecords(2_000, { offset: 2_000 })),
+      ]);
+      expect(written.map((result) => result.failures)).toEqual([[], []]);
+      terminateFromOutside(url, applicationName);
+      // Closing starts before the server's messages are read: they reach a pool that is ending,
+      // where an "error" without a listener would end the process.
+      await target.disconnect();
+      await expect
+        .poll(
+          () =>
+            logger.lines.filter(
+              (line) =>
+                line.level === "debug" && /closed by the server while the pool closed/.test(line.message),
+            ).length,
+        )
+        .toBeGreaterThan(0);
+      expect(logger.lines.filter((line) => line.level === "warn" || line.level === "error")).toEqual([]);
+    });
 
     it("opens new connections when idle pooled ones are killed between writes", async () => {
       const applicationName = "qicore-kill-idle";
