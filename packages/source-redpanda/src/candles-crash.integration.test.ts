@@ -91,8 +91,28 @@ async function finish(process: QicoreRun, schema: string, expected: number): Pro
   expect(exit.code, process.output().slice(-3000)).toBe(0);
 }
 
+/**
+ * What a failure needs to be understood from a CI log: per run, where it resumed, how often its
+ * consumer was assigned partitions, moved them or restarted, and what it warned of.
+ */
+function runDigest(label: string, run: QicoreRun): string {
+  const telling =
+    /resuming from checkpoint|partitions assigned|moving partition|consumer stopped|read failed|commit|saving|late|"level":"(warn|error)"/;
+  const lines = run
+    .output()
+    .split("\n")
+    .filter((line) => telling.test(line))
+    .map((line) => line.slice(0, 600));
+  return `${label}:\n${lines.join("\n") || "(nothing of note)"}`;
+}
+
 /** Both runs wrote the same candles, `expected` of them, compared column by column. */
-async function expectSameCandles(schema: string, reference: string, expected: number): Promise<void> {
+async function expectSameCandles(
+  schema: string,
+  reference: string,
+  expected: number,
+  story = "",
+): Promise<void> {
   const columns = await candleColumns(database, schema);
   expect(columns).toEqual(
     expect.arrayContaining([
@@ -114,7 +134,7 @@ async function expectSameCandles(schema: string, reference: string, expected: nu
   expect(await candleColumns(database, reference)).toEqual(columns);
   expect(await candleCount(database, reference)).toBe(expected);
   expect(await candleCount(database, schema)).toBe(expected);
-  expect(await candleDifferences(database, schema, reference)).toEqual([]);
+  expect(await candleDifferences(database, schema, reference), story).toEqual([]);
 }
 
 describe("crash test: Kafka trades → candles → TimescaleDB, `qicore run` SIGKILLed", () => {
@@ -132,11 +152,13 @@ describe("crash test: Kafka trades → candles → TimescaleDB, `qicore run` SIG
     const uninterrupted = startQicoreRun(reference.file);
 
     const kills: { after: number; at: number; signal: string | null }[] = [];
+    const runs: [string, QicoreRun][] = [["uninterrupted", uninterrupted]];
     for (let kill = 0; kill < 3; kill++) {
       // A random point in what is left: 15% to 40% of the candles still to write.
       const before = await candleCount(database, crashed.schema);
       const after = before + Math.ceil((expected - before) * (0.15 + Math.random() * 0.25));
       const process = startQicoreRun(crashed.file);
+      runs.push([`killed run ${kill + 1}`, process]);
       await waitUntil(
         async () => (await candleCount(database, crashed.schema)) >= after || process.child.exitCode !== null,
         150_000,
@@ -152,9 +174,12 @@ describe("crash test: Kafka trades → candles → TimescaleDB, `qicore run` SIG
     }
     expect(kills.map((kill) => kill.signal)).toEqual(["SIGKILL", "SIGKILL", "SIGKILL"]);
 
-    await finish(startQicoreRun(crashed.file), crashed.schema, expected);
+    const last = startQicoreRun(crashed.file);
+    runs.push(["last run", last]);
+    await finish(last, crashed.schema, expected);
     await finish(uninterrupted, reference.schema, expected);
-    await expectSameCandles(crashed.schema, reference.schema, expected);
+    const story = [`kills: ${JSON.stringify(kills)}`, ...runs.map(([label, run]) => runDigest(label, run))];
+    await expectSameCandles(crashed.schema, reference.schema, expected, story.join("\n\n"));
   }, 300_000);
 
   it("writes the final candle of a bucket it was killed in (trades read, candle not written) as an uninterrupted run does", async () => {

@@ -37,11 +37,23 @@ export class ProcessorChain {
   private queue: Promise<unknown> = Promise.resolve();
   /** Held input batches, oldest first. */
   private readonly held: { sequence: number; ticket: BatchTicket }[] = [];
+  /** `settleHolds` calls so far; each names the outputs it was given. */
+  private calls = 0;
+  /** The oldest call whose outputs are not known to be written (every earlier one's are). */
+  private firstUnwritten = 1;
+  /** Calls after `firstUnwritten` whose outputs are written already (they were written out of order). */
+  private readonly writtenCalls = new Set<number>();
+  /** Holds to release once every call up to `call` has its outputs written, oldest first. */
+  private readonly releases: { call: number; tickets: BatchTicket[] }[] = [];
+
+  private readonly retaining: boolean;
 
   constructor(
     private readonly steps: readonly ChainStep[],
     private readonly metrics: PipelineMetrics,
-  ) {}
+  ) {
+    this.retaining = this.retains;
+  }
 
   /** Whether a step closes work by time as well as by data (has `tick`). */
   get ticks(): boolean {
@@ -72,15 +84,22 @@ export class ProcessorChain {
 
   /**
    * After a call that handed on outputs under `outputs` (their deliveries' ticket): holds the
-   * input batch `sequence` when a step still retains it, and releases, once `outputs` is
-   * written, every held batch no step retains any more. With `everything`, all holds go (the
-   * input ended and everything was flushed).
+   * input batch `sequence` when a step still retains it, and releases every held batch no step
+   * retains any more once the outputs of this call and of every call before it are written.
+   * Not this call's alone: the candle that carries a held batch's effect may have been handed
+   * on by an earlier call (a bucket closed there while an older one still held the batch) and
+   * be in flight still, while this call handed on nothing (an already written bucket closed),
+   * so its outputs are written at once. With `everything`, all holds go (the input ended and
+   * everything was flushed).
    */
   settleHolds(
     outputs: BatchTicket,
     current?: { sequence: number; ticket: BatchTicket },
     everything = false,
   ): void {
+    // Steps without state never hold a batch: nothing to keep count of.
+    if (!this.retaining) return;
+    const call = ++this.calls;
     const retainedFrom = everything ? Number.POSITIVE_INFINITY : this.retainedFrom();
     if (current && current.sequence >= retainedFrom) {
       current.ticket.addHold();
@@ -89,10 +108,17 @@ export class ProcessorChain {
     const releasing: BatchTicket[] = [];
     while (this.held.length > 0 && (this.held[0] as { sequence: number }).sequence < retainedFrom)
       releasing.push((this.held.shift() as { ticket: BatchTicket }).ticket);
-    if (releasing.length > 0)
-      outputs.whenWritten(() => {
-        for (const ticket of releasing) ticket.releaseHold();
-      });
+    if (releasing.length > 0) this.releases.push({ call, tickets: releasing });
+    outputs.whenWritten(() => this.outputsWritten(call));
+  }
+
+  /** The outputs of `call` are written: releases the holds every call up to theirs allows. */
+  private outputsWritten(call: number): void {
+    this.writtenCalls.add(call);
+    while (this.writtenCalls.delete(this.firstUnwritten)) this.firstUnwritten++;
+    while (this.releases.length > 0 && (this.releases[0] as { call: number }).call < this.firstUnwritten)
+      for (const ticket of (this.releases.shift() as { tickets: BatchTicket[] }).tickets)
+        ticket.releaseHold();
   }
 
   /** Whether a step keeps state with the source's checkpoints (has `snapshot`). */
