@@ -267,6 +267,35 @@ describe("backfill", () => {
     expect(new Date(Number(candles[0]?.timestamp)).toISOString()).toBe("2024-03-04T14:30:00.000Z");
   });
 
+  it("a stock's daily backfill whose zone is known keeps every trading day up to its end, whichever weekday it ends on", async () => {
+    // The live candles answer first and say New York, so the window's end (UTC midnight) is
+    // asked as 19:00 of the day before on New York's clock, which cuts that day's bar.
+    for (let day = 0; day < 7; day++) {
+      const end = Date.parse("2024-02-19T00:00:00Z") + day * 86_400_000;
+      const begin = end - 14 * 86_400_000;
+      const harness = await start({
+        instruments: ["AAPL"],
+        streams: {
+          candles: { interval: "1h", outputsize: 1 },
+          backfill: {
+            interval: "1day",
+            from: new Date(begin).toISOString().slice(0, 10),
+            to: new Date(end).toISOString().slice(0, 10),
+          },
+        },
+        once: true,
+      });
+      const opens = recordsOf(await readOnce(harness.handlers), "ohlcv")
+        .filter((candle) => candle.timeframe === "1d")
+        .map((candle) => new Date(Number(candle.timestamp)).toISOString().slice(0, 10));
+      const expected: string[] = [];
+      for (let open = begin; open < end; open += 86_400_000)
+        if (![0, 6].includes(new Date(open).getUTCDay()))
+          expected.push(new Date(open).toISOString().slice(0, 10));
+      expect(opens, `a backfill ending ${new Date(end).toISOString().slice(0, 10)}`).toEqual(expected);
+    }
+  });
+
   it("stock candles across both switches of New York's clocks open at 09:30 local: 14:30Z, then 13:30Z from March 11, then 14:30Z from November 4", async () => {
     const spring = await start({
       instruments: ["AAPL"],

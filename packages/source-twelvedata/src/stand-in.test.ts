@@ -88,4 +88,23 @@ describe("the Twelve Data stand-in", () => {
     expect(values[0]?.datetime).toBe("2024-03-11 15:30:00");
     expect(values).toHaveLength(14);
   });
+
+  it("gives a past bar cut by end_date whole, the same as asked in full, never the bar open now", async () => {
+    // Twelve Data reads end_date on the exchange's clock: a backfill ending at UTC midnight asks
+    // New York for 19:00 of the day before, which cuts that day's bar.
+    const clock = createManualClock(Date.parse("2024-03-22T00:10:00Z"));
+    server = await startFakeTwelveData({ clock, keys: { [KEY]: "pro" } });
+    const series = async (end: string) =>
+      (
+        await get(`/time_series?symbol=AAPL&interval=1day&start_date=2024-03-04&end_date=${end}`, {
+          key: KEY,
+        })
+      ).body.values as { datetime: string; close: string }[];
+    const cut = await series("2024-03-14%2019:00:00");
+    const whole = await series("2024-03-14%2023:59:00");
+    expect(cut.map((row) => row.datetime)).toEqual(whole.map((row) => row.datetime));
+    expect(cut[0]).toEqual(whole[0]);
+    expect(cut[0]?.datetime).toBe("2024-03-14");
+    expect(cut).toHaveLength(9);
+  });
 });

@@ -395,12 +395,14 @@ function timeSeries(listing: Listing, query: Record<string, string>, now: number
     endWall,
     Number.isFinite(startWall) ? startWall : nowWall - 4000 * DAY,
     limit,
-  ).map((row) =>
-    // A bar still open at end_date is cut there; give the one open now its prices up to now.
-    barEnd(interval, row.wall) > endWall && endWall < nowWall
-      ? (bars(listing, interval, nowWall, row.wall, 1)[0] ?? row)
-      : row,
-  );
+  ).map((row) => {
+    // A bar is a row of its whole width, not cut at end_date: one that ended before now has
+    // all its prices, the one open now its prices up to now. Asked from its own last minute
+    // so the row found is this bar, not the newest one.
+    const end = barEnd(interval, row.wall);
+    if (end <= endWall || endWall >= nowWall) return row;
+    return bars(listing, interval, Math.min(nowWall, end - MINUTE), row.wall, 1)[0] ?? row;
+  });
   if (found.length === 0)
     return {
       error: {
